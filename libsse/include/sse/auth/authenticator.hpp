@@ -1,0 +1,53 @@
+#pragma once
+
+// Turns the token a request carries (Authorization: Bearer, or ?token=) into an
+// Identity. What the server uses on every stream open and POST.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sse/auth/identity.hpp"
+#include "sse/auth/jwt.hpp"
+#include "sse/util/clock.hpp"
+#include "sse/util/result.hpp"
+
+namespace sse {
+
+struct AuthSettings {
+  bool demo_tokens = true;
+  JwtKeys jwt;  // no key: JWTs are rejected
+  int64_t jwt_leeway_ms = 0;
+};
+
+// Immutable after construction; authenticate() is safe to call from many
+// threads at once. `clock` must outlive the authenticator.
+class Authenticator {
+ public:
+  Authenticator(AuthSettings settings, const Clock& clock);
+
+  // A token with exactly two '.' is a JWT (rejected "JWT is not configured"
+  // when no JWT key is set); anything else is a demo token (rejected "demo
+  // tokens are disabled" when they are off). "" -> "missing token"; a token
+  // over kMaxTokenBytes -> "token too long". Error messages never contain the
+  // token.
+  Result<Identity> authenticate(std::string_view token) const;
+
+  // Ok, or why a configured JWT key is unusable (refuse to start on it).
+  const Status& key_status() const { return jwt_.key_status(); }
+  bool demo_tokens_enabled() const { return demo_tokens_; }
+  bool jwt_enabled() const { return jwt_.enabled(); }
+
+  static constexpr size_t kMaxTokenBytes = 16 * 1024;
+
+ private:
+  bool demo_tokens_;
+  JwtVerifier jwt_;
+};
+
+// The token of an "Authorization: Bearer <token>" header value (RFC 6750 2.1;
+// the scheme is case-insensitive, surrounding whitespace is ignored). "" when
+// the header is "Bearer" alone; nullopt when it is not a bearer header.
+std::optional<std::string> bearer_token(std::string_view authorization_header);
+
+}  // namespace sse

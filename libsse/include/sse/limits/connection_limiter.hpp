@@ -1,0 +1,68 @@
+#pragma once
+
+// Counts open streams, in all and per user, and refuses the one that would
+// pass either bound. Admission is a move-only ticket: a stream that never got
+// going gives its place back when the ticket dies. Thread-safe.
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace sse {
+
+enum class AdmissionRefusal { kTotal, kPerUser };
+
+class ConnectionLimiter : public std::enable_shared_from_this<ConnectionLimiter> {
+ public:
+  class Ticket {
+   public:
+    Ticket() = default;
+    Ticket(Ticket&&) noexcept = default;
+    Ticket& operator=(Ticket&& other) noexcept {
+      if (this != &other) {
+        release();
+        limiter_ = std::move(other.limiter_);
+        user_ = std::move(other.user_);
+      }
+      return *this;
+    }
+    ~Ticket() { release(); }
+    void release();
+    bool valid() const { return limiter_ != nullptr; }
+
+   private:
+    friend class ConnectionLimiter;
+    Ticket(std::shared_ptr<ConnectionLimiter> limiter, std::string user)
+        : limiter_(std::move(limiter)), user_(std::move(user)) {}
+    std::shared_ptr<ConnectionLimiter> limiter_;
+    std::string user_;
+  };
+
+  static std::shared_ptr<ConnectionLimiter> create(size_t max_total, size_t max_per_user);
+
+  // A ticket, or why not. Anonymous streams (empty user) count only in total.
+  struct Admission {
+    std::optional<Ticket> ticket;
+    AdmissionRefusal refusal = AdmissionRefusal::kTotal;
+  };
+  Admission admit(const std::string& user_id);
+
+  size_t open_total() const;
+  size_t open_for(const std::string& user_id) const;
+
+ private:
+  ConnectionLimiter(size_t max_total, size_t max_per_user)
+      : max_total_(max_total), max_per_user_(max_per_user) {}
+  void release(const std::string& user_id);
+
+  const size_t max_total_;
+  const size_t max_per_user_;
+  mutable std::mutex mu_;
+  size_t total_ = 0;
+  std::unordered_map<std::string, size_t> per_user_;
+};
+
+}  // namespace sse

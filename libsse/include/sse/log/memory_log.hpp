@@ -1,0 +1,40 @@
+#pragma once
+
+#include <deque>
+#include <mutex>
+
+#include "sse/log/event_log.hpp"
+#include "sse/util/clock.hpp"
+
+namespace sse {
+
+struct RetentionPolicy {
+  size_t max_events = 100000;  // >= 1
+  int64_t max_age_ms = 24LL * 3600 * 1000;  // 0: no age limit
+};
+
+// A bounded in-memory ring: the newest `max_events` events younger than
+// `max_age`. Lost on restart, so ids start again at 1 (a client resuming with
+// an id from an earlier run is told its replay is incomplete). Thread-safe.
+class MemoryEventLog final : public EventLog {
+ public:
+  MemoryEventLog(RetentionPolicy policy, const Clock& clock);
+
+  Result<EventPtr> append(const EventDraft& draft) override;
+  ReplayResult replay(EventId after, EventId up_to, const EventFilter& filter) const override;
+  bool covers(EventId after) const override;
+  EventId head() const override;
+  size_t size() const override;
+
+ private:
+  void prune_locked(int64_t now_ms);
+  bool covers_locked(EventId after) const;
+
+  const RetentionPolicy policy_;
+  const Clock& clock_;
+  mutable std::mutex mu_;
+  std::deque<EventPtr> events_;  // ids consecutive, oldest first
+  EventId head_ = 0;
+};
+
+}  // namespace sse

@@ -1,0 +1,72 @@
+#pragma once
+
+// One HTTP request and its response, with the helpers every endpoint needs:
+// query parameters, authentication, JSON answers and the spec's JSON errors.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/URI.h>
+
+#include "sse/auth/identity.hpp"
+#include "sse/metrics/metrics.hpp"
+#include "sse/util/result.hpp"
+
+namespace sse {
+
+struct ServerContext;
+
+// An error as the client sees it: {"error": {"code": …, "message": …}}.
+struct ApiError {
+  int status = 500;
+  std::string code;  // "unauthorized", "bad_request", …
+  std::string message;
+  int64_t retry_after_s = 0;  // 429: the Retry-After header
+  Rejection rejection = Rejection::kInternal;
+};
+
+ApiError bad_request(std::string message);
+ApiError unauthorized(std::string message);
+ApiError forbidden(std::string message);
+ApiError not_found(std::string message);
+ApiError too_many(Rejection why, std::string message, int64_t retry_after_s);
+
+class Exchange {
+ public:
+  Exchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+           ServerContext& context);
+
+  Poco::Net::HTTPServerRequest& request() { return request_; }
+  Poco::Net::HTTPServerResponse& response() { return response_; }
+  ServerContext& context() { return context_; }
+  const std::string& path() const { return path_; }
+
+  // The first value of a query parameter.
+  std::optional<std::string> query(std::string_view name) const;
+
+  // The caller's identity from "Authorization: Bearer …" or ?token=.
+  Result<Identity, ApiError> authenticate();
+  // As authenticate(), and 403 unless the identity has the admin role.
+  Result<Identity, ApiError> authenticate_admin();
+
+  void send_json(int status, std::string_view body);
+  void send_text(int status, std::string_view content_type, std::string_view body);
+  void send_error(const ApiError& error);
+
+  // The status sent, for the access log (0: nothing sent yet).
+  int status() const { return status_; }
+  void mark_streaming() { status_ = 200; }
+
+ private:
+  Poco::Net::HTTPServerRequest& request_;
+  Poco::Net::HTTPServerResponse& response_;
+  ServerContext& context_;
+  std::string path_;
+  Poco::URI::QueryParameters query_;
+  int status_ = 0;
+};
+
+}  // namespace sse

@@ -1,0 +1,140 @@
+#pragma once
+
+// A writer loop owns a share of the open streams: their sockets, their queues
+// and their timers. One thread waits on epoll; other threads talk to it only by
+// posting commands, so a stream's state is touched by exactly one thread and a
+// slow client costs the server one bounded queue, never a blocked thread.
+//
+// Each stream's queue holds shared, already-encoded bytes (an event's wire form
+// is encoded once for every stream it reaches); whatever is queued goes out in
+// one writev per stream per wake-up.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include <Poco/Net/StreamSocket.h>
+
+#include "sse/event/event.hpp"
+#include "sse/metrics/metrics.hpp"
+#include "sse/util/clock.hpp"
+
+namespace sse {
+
+using StreamId = uint64_t;
+
+// The live numbers of one stream, shared with the admin API. Written by the
+// owning loop, read by anyone.
+struct StreamStats {
+  std::atomic<uint64_t> last_event_id{0};
+  std::atomic<uint64_t> events_sent{0};
+  std::atomic<uint64_t> bytes_sent{0};
+  std::atomic<uint64_t> queued{0};
+};
+
+struct WriterSettings {
+  int64_t heartbeat_interval_ms = 30'000;  // > 0
+  int64_t idle_timeout_ms = 300'000;       // 0 disables
+  size_t max_queued = 1024;                // live chunks waiting; one more disconnects
+};
+
+// A stream handed to a loop: headers already sent, socket detached from Poco.
+struct NewStream {
+  StreamId id = 0;
+  Poco::Net::StreamSocket socket;
+  std::string preamble;          // written first ("retry: 3000\n\n")
+  bool awaiting_replay = false;  // hold live events until post_replay()
+  int64_t expires_at_ms = 0;     // wall-clock end of its token; 0 = never
+  std::shared_ptr<StreamStats> stats;
+};
+
+class WriterLoop {
+ public:
+  // Called on the loop's thread after a stream's socket is closed.
+  using ClosedCallback = std::function<void(StreamId, CloseReason)>;
+
+  WriterLoop(WriterSettings settings, const Clock& clock, Metrics& metrics,
+             ClosedCallback on_closed);
+  ~WriterLoop();  // stops the thread and closes what is left
+  WriterLoop(const WriterLoop&) = delete;
+  WriterLoop& operator=(const WriterLoop&) = delete;
+
+  // The post_* calls are thread-safe, never block on a client, and are applied
+  // in the order they were posted. Posts after stop are dropped.
+  void post_add(NewStream stream);
+  void post_deliver(EventPtr event, std::vector<StreamId> targets);
+  void post_replay(StreamId id, std::vector<EventPtr> events);
+  void post_close(StreamId id, CloseReason reason);
+
+  // Queues `farewell` on every stream, flushes until `deadline_steady_ms`,
+  // closes every stream (reason kShutdown) and ends the thread. Blocks.
+  void drain_and_stop(std::string farewell, int64_t deadline_steady_ms);
+
+  size_t stream_count() const { return stream_count_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Deliver {
+    EventPtr event;
+    std::vector<StreamId> targets;
+  };
+  struct Replay {
+    StreamId id;
+    std::vector<EventPtr> events;
+  };
+  struct Close {
+    StreamId id;
+    CloseReason reason;
+  };
+  struct Drain {
+    std::string farewell;
+    int64_t deadline_ms;
+  };
+  using Command = std::variant<NewStream, Deliver, Replay, Close, Drain>;
+  struct Stream;
+
+  void post(Command command);
+  void run();
+  void apply(Command& command);
+  void add(NewStream& stream);
+  void deliver(const Deliver& deliver);
+  void replay(Replay& replay);
+  void start_drain(Drain& drain);
+  void on_timers();
+  void flush(Stream& stream);
+  void flush_dirty();
+  void on_readable(Stream& stream);
+  void close_stream(StreamId id, CloseReason reason);
+  void set_want_write(Stream& stream, bool want);
+  int next_timeout_ms() const;
+
+  const WriterSettings settings_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  const ClosedCallback on_closed_;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+
+  std::mutex inbox_mu_;
+  std::vector<Command> inbox_;
+  bool stopped_ = false;  // guarded by inbox_mu_
+
+  // Loop-thread state.
+  std::unordered_map<StreamId, std::unique_ptr<Stream>> streams_;
+  std::vector<StreamId> dirty_;
+  int64_t next_heartbeat_ms_ = 0;
+  int64_t next_scan_ms_ = 0;
+  bool draining_ = false;
+  int64_t drain_deadline_ms_ = 0;
+  std::atomic<size_t> stream_count_{0};
+
+  std::thread thread_;
+};
+
+}  // namespace sse

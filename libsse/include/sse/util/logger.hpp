@@ -1,0 +1,39 @@
+#pragma once
+
+// Log lines to stderr, as text or one JSON object per line. Thread-safe.
+// Callers never pass tokens: URLs go through redact_query() first.
+
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sse {
+
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
+// "trace" | "debug" | "info" | "warn" | "error"; info for anything else.
+LogLevel parse_log_level(std::string_view name);
+
+class Logger {
+ public:
+  using Fields = std::vector<std::pair<std::string_view, std::string>>;
+
+  Logger(LogLevel level, bool json) : level_(level), json_(json) {}
+  bool enabled(LogLevel level) const { return level >= level_; }
+  void log(LogLevel level, std::string_view message, const Fields& fields = {});
+  void info(std::string_view message, const Fields& fields = {}) { log(LogLevel::kInfo, message, fields); }
+  void warn(std::string_view message, const Fields& fields = {}) { log(LogLevel::kWarn, message, fields); }
+  void error(std::string_view message, const Fields& fields = {}) { log(LogLevel::kError, message, fields); }
+
+ private:
+  const LogLevel level_;
+  const bool json_;
+  std::mutex mu_;
+};
+
+// The URI with the values of secret query parameters ("token") replaced by
+// "REDACTED".
+std::string redact_query(std::string_view uri);
+
+}  // namespace sse

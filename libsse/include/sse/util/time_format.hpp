@@ -1,0 +1,17 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sse {
+
+// ISO-8601 UTC with milliseconds: "2026-11-27T00:01:36.123Z".
+std::string format_iso8601_ms(int64_t unix_ms);
+
+// Parses an ISO-8601 date-time ("2026-11-27T10:00:00Z", optional fraction,
+// "Z" or "+hh:mm" offset). Returns nullopt on anything else.
+std::optional<int64_t> parse_iso8601_ms(std::string_view text);
+
+}  // namespace sse

@@ -1,0 +1,60 @@
+#include "sse/auth/authenticator.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+#include "sse/auth/demo_token.hpp"
+
+namespace sse {
+namespace {
+
+bool is_jwt_shaped(std::string_view token) {
+  return std::count(token.begin(), token.end(), '.') == 2;
+}
+
+bool is_http_whitespace(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view trim_http_whitespace(std::string_view text) {
+  while (!text.empty() && is_http_whitespace(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_http_whitespace(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+Authenticator::Authenticator(AuthSettings settings, const Clock& clock)
+    : demo_tokens_(settings.demo_tokens),
+      jwt_(std::move(settings.jwt), clock, settings.jwt_leeway_ms) {}
+
+Result<Identity> Authenticator::authenticate(std::string_view token) const {
+  if (token.empty()) return make_error("missing token");
+  if (token.size() > kMaxTokenBytes) return make_error("token too long");
+  if (is_jwt_shaped(token)) {
+    if (!jwt_.enabled()) return make_error("JWT is not configured");
+    return jwt_.verify(token);
+  }
+  if (!demo_tokens_) return make_error("demo tokens are disabled");
+  return decode_demo_token(token);
+}
+
+std::optional<std::string> bearer_token(std::string_view authorization_header) {
+  constexpr std::string_view kScheme = "Bearer";
+  const std::string_view header = trim_http_whitespace(authorization_header);
+  if (header.size() < kScheme.size() || !iequals(header.substr(0, kScheme.size()), kScheme)) {
+    return std::nullopt;
+  }
+  const std::string_view rest = header.substr(kScheme.size());
+  // RFC 6750 2.1: "Bearer" 1*SP b64token; "Bearerabc" is another scheme.
+  if (!rest.empty() && !is_http_whitespace(rest.front())) return std::nullopt;
+  return std::string(trim_http_whitespace(rest));
+}
+
+}  // namespace sse

@@ -1,0 +1,238 @@
+#include "sse/config/config.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "config_keys.hpp"
+
+namespace sse {
+namespace {
+
+using detail::config_keys;
+using detail::KeySpec;
+using detail::RawValue;
+
+constexpr std::string_view kDefaultOrigin = "built-in default";
+
+// The known keys of `section`, for "unknown key" messages.
+std::string keys_of(std::string_view section) {
+  std::vector<std::string_view> names;
+  for (const auto& key : config_keys()) {
+    if (key.section == section) names.push_back(key.name);
+  }
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+std::string known_sections() {
+  std::vector<std::string_view> sections;
+  for (const auto& key : config_keys()) {
+    if (sections.empty() || sections.back() != key.section) sections.push_back(key.section);
+  }
+  return fmt::format("{}", fmt::join(sections, ", "));
+}
+
+// The configuration being built, and where each key's value came from.
+class Loader {
+ public:
+  // Applies one value; on failure the message names `where` and the key.
+  Status set(const KeySpec& key, const RawValue& raw, std::string where) {
+    if (Status status = detail::apply_key(key, raw, config_); !status) {
+      return make_error(fmt::format("{}: {}: {}", where, key.path(), status.message()));
+    }
+    origins_[key.path()] = std::move(where);
+    return {};
+  }
+
+  // Where the current value of `path` ("history.path") came from.
+  std::string_view origin(const std::string& path) const {
+    const auto it = origins_.find(path);
+    return it == origins_.end() ? kDefaultOrigin : std::string_view(it->second);
+  }
+
+  Config& config() { return config_; }
+
+ private:
+  Config config_;
+  std::map<std::string, std::string> origins_;
+};
+
+Result<std::string> read_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return make_error(fmt::format("cannot read config file \"{}\": it is a directory", path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return make_error(fmt::format("cannot read config file \"{}\": {}", path, std::strerror(errno)));
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    return make_error(fmt::format("cannot read config file \"{}\": {}", path, std::strerror(errno)));
+  }
+  return text;
+}
+
+Status load_file(Loader& loader, const std::string& path) {
+  auto text = read_file(path);
+  if (!text) return text.error();
+  toml::table root;
+  try {
+    root = toml::parse(*text, path);
+  } catch (const toml::parse_error& e) {
+    return make_error(fmt::format("{}:{}:{}: TOML syntax error: {}", path, e.source().begin.line,
+                                  e.source().begin.column, e.description()));
+  }
+  const auto at = [&path](const auto& thing) {
+    return fmt::format("{}:{}", path, thing.source().begin.line);
+  };
+  for (const auto& [section, node] : root) {
+    if (!detail::is_known_section(section.str())) {
+      return make_error(fmt::format("{}: unknown section [{}] (known: {})", at(section),
+                                    section.str(), known_sections()));
+    }
+    const auto* table = node.as_table();
+    if (!table) {
+      return make_error(fmt::format("{}: {}: expected a [{}] table of keys", at(node),
+                                    section.str(), section.str()));
+    }
+    for (const auto& [name, value] : *table) {
+      const KeySpec* key = detail::find_key(section.str(), name.str());
+      if (!key) {
+        return make_error(fmt::format("{}: unknown key {}.{} (known in [{}]: {})", at(name),
+                                      section.str(), name.str(), section.str(),
+                                      keys_of(section.str())));
+      }
+      if (Status status = loader.set(*key, RawValue{&value, {}}, at(value)); !status) {
+        return status;
+      }
+    }
+  }
+  return {};
+}
+
+// SSE_<SECTION>_<KEY>, see load_config.
+Status load_environment(Loader& loader, const std::map<std::string, std::string>& env) {
+  for (const auto& [name, value] : env) {
+    if (name.rfind("SSE_", 0) != 0) continue;
+    const std::string where = fmt::format("environment variable {}", name);
+    const KeySpec* match = nullptr;
+    for (const auto& key : config_keys()) {
+      if (key.env_name() == name) match = &key;
+    }
+    if (match) {
+      if (Status status = loader.set(*match, RawValue{nullptr, value}, where); !status) {
+        return status;
+      }
+      continue;
+    }
+    for (const auto& key : config_keys()) {
+      const std::string prefix = detail::env_prefix(key.section);
+      if (name.rfind(prefix, 0) != 0) continue;
+      std::string unknown = name.substr(prefix.size());
+      for (char& c : unknown) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return make_error(fmt::format("{}: unknown key {}.{} (known in [{}]: {})", where,
+                                    key.section, unknown, key.section, keys_of(key.section)));
+    }
+  }
+  return {};
+}
+
+Status load_overrides(Loader& loader, const ConfigOverrides& overrides) {
+  if (overrides.host) {
+    const KeySpec& key = *detail::find_key("server", "host");
+    if (Status status = loader.set(key, RawValue{nullptr, *overrides.host}, "command line --host");
+        !status) {
+      return status;
+    }
+  }
+  if (overrides.port) {
+    const KeySpec& key = *detail::find_key("server", "port");
+    const std::string port = std::to_string(*overrides.port);
+    if (Status status = loader.set(key, RawValue{nullptr, port}, "command line --port"); !status) {
+      return status;
+    }
+  }
+  return {};
+}
+
+// Rules that involve more than one key, checked on the merged result.
+Status check_combinations(Loader& loader) {
+  const Config& config = loader.config();
+  if (config.history.backend == "sqlite" && config.history.path.empty()) {
+    return make_error(fmt::format("{}: history.path: must not be empty with history.backend = "
+                                  "\"sqlite\" (set by {})",
+                                  loader.origin("history.path"), loader.origin("history.backend")));
+  }
+  if (!config.auth.jwt_secret.empty() && !config.auth.jwt_secret_file.empty()) {
+    return make_error(fmt::format(
+        "{}: auth.jwt_secret_file: set together with auth.jwt_secret (set by {}); set only one",
+        loader.origin("auth.jwt_secret_file"), loader.origin("auth.jwt_secret")));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Config> load_config(const std::optional<std::string>& path,
+                           const std::map<std::string, std::string>& env,
+                           const ConfigOverrides& overrides) {
+  Loader loader;
+  if (path) {
+    loader.config().source = *path;
+    if (Status status = load_file(loader, *path); !status) return make_error(status.message());
+  }
+  if (Status status = load_environment(loader, env); !status) return make_error(status.message());
+  if (Status status = load_overrides(loader, overrides); !status) {
+    return make_error(status.message());
+  }
+  if (Status status = check_combinations(loader); !status) return make_error(status.message());
+  return std::move(loader.config());
+}
+
+std::map<std::string, std::string> environment_map(char** envp) {
+  std::map<std::string, std::string> env;
+  for (char** entry = envp; entry && *entry; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    if (equals == std::string_view::npos) {
+      env.emplace(std::string(text), "");
+    } else {
+      env.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+    }
+  }
+  return env;
+}
+
+std::string to_toml(const Config& config) {
+  std::string source = config.source;
+  for (char& c : source) {
+    if (c == '\n' || c == '\r') c = ' ';  // stay inside the comment
+  }
+  std::string out = fmt::format("# sse-server configuration (from {})\n", source);
+  std::string_view section;
+  for (const auto& key : config_keys()) {
+    if (key.section != section) {
+      section = key.section;
+      out += fmt::format("\n[{}]\n", section);
+    }
+    out += detail::format_line(key, config) + "\n";
+  }
+  return out;
+}
+
+bool is_valid_room_name(std::string_view room) {
+  if (room.empty() || room.size() > 64) return false;
+  for (char c : room) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace sse

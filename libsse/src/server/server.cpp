@@ -1,0 +1,231 @@
+#include "sse/server/server.hpp"
+
+#include <condition_variable>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/IPAddress.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <fmt/format.h>
+
+#include "sse/log/memory_log.hpp"
+#include "sse/server/routes.hpp"
+#include "sse/server/server_context.hpp"
+#include "sse/server/system_status.hpp"
+#include "sse/util/time_format.hpp"
+#include "sse/wire/encoder.hpp"
+
+namespace sse {
+namespace {
+
+class RequestHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  RequestHandler(const RouteTable& routes, ServerContext& ctx) : routes_(routes), ctx_(ctx) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
+    Exchange exchange(request, response, ctx_);
+    dispatch(routes_, exchange);
+  }
+
+ private:
+  const RouteTable& routes_;
+  ServerContext& ctx_;
+};
+
+class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  HandlerFactory(const RouteTable& routes, ServerContext& ctx) : routes_(routes), ctx_(ctx) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    return new RequestHandler(routes_, ctx_);
+  }
+
+ private:
+  const RouteTable& routes_;
+  ServerContext& ctx_;
+};
+
+Result<std::string> read_file(const std::string& path, std::string_view key) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(fmt::format("{}: cannot read '{}'", key, path));
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+Result<AuthSettings> auth_settings_from(const AuthConfig& auth) {
+  AuthSettings settings;
+  settings.demo_tokens = auth.demo_tokens;
+  settings.jwt.hs256_secret = auth.jwt_secret;
+  if (!auth.jwt_secret_file.empty()) {
+    auto secret = read_file(auth.jwt_secret_file, "auth.jwt_secret_file");
+    if (!secret) return secret.error();
+    std::string text = std::move(*secret);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (text.empty()) return make_error("auth.jwt_secret_file: the file is empty");
+    settings.jwt.hs256_secret = std::move(text);
+  }
+  if (!auth.jwt_public_key_file.empty()) {
+    auto key = read_file(auth.jwt_public_key_file, "auth.jwt_public_key_file");
+    if (!key) return key.error();
+    settings.jwt.rs256_public_pem = std::move(*key);
+  }
+  return settings;
+}
+
+// The shutdown notice every stream gets. It carries no id: it is not in the
+// log and must not move a client's Last-Event-ID.
+std::string farewell_frame(int64_t now_ms) {
+  std::string out;
+  const std::string data = fmt::format(
+      R"({{"message":"the server is shutting down","reason":"shutdown","timestamp":"{}"}})",
+      format_iso8601_ms(now_ms));
+  (void)wire::append_event(out, {"", "maintenance", data});
+  return out;
+}
+
+}  // namespace
+
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost") return true;
+  Poco::Net::IPAddress address;
+  if (!Poco::Net::IPAddress::tryParse(host, address)) return false;
+  return address.isLoopback();
+}
+
+struct Server::Impl {
+  Impl(Config config, AuthSettings auth, const Clock& clock, Logger& logger)
+      : ctx(std::move(config), std::move(auth), clock, logger), routes(build_route_table()) {}
+
+  void status_loop();
+
+  ServerContext ctx;
+  RouteTable routes;
+  std::unique_ptr<Poco::ThreadPool> pool;
+  std::unique_ptr<Poco::Net::ServerSocket> listener;
+  std::unique_ptr<Poco::Net::HTTPServer> http;
+  int port = 0;
+
+  std::thread status_thread;
+  std::mutex status_mu;
+  std::condition_variable status_cv;
+  bool stopping = false;
+  bool stopped = false;
+  CpuSampler cpu;
+};
+
+void Server::Impl::status_loop() {
+  const auto interval = ctx.config.limits.status_interval;
+  std::unique_lock lock(status_mu);
+  while (!status_cv.wait_for(lock, interval, [this] { return stopping; })) {
+    lock.unlock();
+    EventDraft draft;
+    draft.channel = Channel::kStatus;
+    draft.type = "status";
+    draft.render_data = [this](EventId, int64_t now_ms) {
+      return status_snapshot_json(ctx, cpu, now_ms);
+    };
+    (void)ctx.hub->publish(draft);
+    lock.lock();
+  }
+}
+
+Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, const Clock& clock) {
+  if (config.history.backend != "memory") {
+    return make_error(fmt::format(
+        "history.backend: '{}' is not available in this build (use \"memory\")",
+        config.history.backend));
+  }
+  if (config.auth.demo_tokens && !config.auth.demo_tokens_explicit &&
+      !is_loopback_host(config.server.host)) {
+    return make_error(fmt::format(
+        "auth.demo_tokens: demo tokens are unsigned and anyone can forge one; refusing to accept "
+        "them on the non-loopback address {} unless the config sets auth.demo_tokens = true "
+        "explicitly (or false, with a JWT key)",
+        config.server.host));
+  }
+  auto auth = auth_settings_from(config.auth);
+  if (!auth) return auth.error();
+  auto impl = std::make_unique<Impl>(std::move(config), std::move(*auth), clock, logger);
+  ServerContext& ctx = impl->ctx;
+  RetentionPolicy retention;
+  retention.max_events = static_cast<size_t>(ctx.config.history.max_events);
+  retention.max_age_ms = ctx.config.history.max_age.count();
+  ctx.log = std::make_unique<MemoryEventLog>(retention, clock);
+
+  HubSettings hub;
+  hub.writer_threads = ctx.config.server.writer_threads > 0
+                           ? static_cast<size_t>(ctx.config.server.writer_threads)
+                           : std::max(1u, std::thread::hardware_concurrency());
+  hub.writer.heartbeat_interval_ms = ctx.config.limits.heartbeat_interval.count();
+  hub.writer.idle_timeout_ms = ctx.config.limits.idle_timeout.count();
+  hub.writer.max_queued = static_cast<size_t>(ctx.config.limits.max_queued_events);
+  ctx.hub = std::make_unique<Hub>(hub, *ctx.log, ctx.metrics, clock);
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { shutdown(std::chrono::milliseconds(0)); }
+
+Status Server::start() {
+  // A client that vanishes mid-write must cost an EPIPE, not the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  ServerContext& ctx = impl_->ctx;
+  const ServerConfig& cfg = ctx.config.server;
+  try {
+    Poco::Net::SocketAddress address(cfg.host, static_cast<Poco::UInt16>(cfg.port));
+    impl_->listener = std::make_unique<Poco::Net::ServerSocket>(address, 4096);
+  } catch (const Poco::Exception& e) {
+    return make_error(fmt::format("server: cannot listen on {}:{}: {}", cfg.host, cfg.port,
+                                  e.displayText()));
+  }
+  impl_->port = impl_->listener->address().port();
+
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(cfg.threads);
+  params->setMaxQueued(cfg.max_queued_requests);
+  params->setTimeout(Poco::Timespan(cfg.request_timeout.count() * 1000));
+  params->setKeepAliveTimeout(Poco::Timespan(5, 0));
+  params->setServerName("sse-server");
+  params->setSoftwareVersion("sse-server");
+  impl_->pool = std::make_unique<Poco::ThreadPool>(2, cfg.threads + 2);
+  impl_->http = std::make_unique<Poco::Net::HTTPServer>(
+      new HandlerFactory(impl_->routes, ctx), *impl_->pool, *impl_->listener, params);
+  impl_->http->start();
+  impl_->status_thread = std::thread([this] { impl_->status_loop(); });
+  ctx.ready = true;
+  if (ctx.config.auth.demo_tokens) {
+    ctx.logger.warn("demo tokens are on: anyone can forge one; turn auth.demo_tokens off in production");
+  }
+  ctx.logger.info(fmt::format("listening on http://{}:{}", cfg.host, impl_->port));
+  return Status::Ok();
+}
+
+int Server::port() const { return impl_->port; }
+
+void Server::shutdown(std::chrono::milliseconds grace) {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  ServerContext& ctx = impl_->ctx;
+  ctx.ready = false;
+  if (impl_->http) {
+    impl_->http->stop();        // stop accepting …
+    impl_->listener->close();   // … and free the port (Poco 1.11 leaves it open)
+  }
+  {
+    std::lock_guard lock(impl_->status_mu);
+    impl_->stopping = true;
+  }
+  impl_->status_cv.notify_all();
+  if (impl_->status_thread.joinable()) impl_->status_thread.join();
+  ctx.hub->shutdown(farewell_frame(ctx.clock.now_ms()), ctx.clock.steady_ms() + grace.count());
+  if (impl_->pool) impl_->pool->joinAll();
+}
+
+}  // namespace sse

@@ -1,0 +1,18 @@
+#include "sse/server/server_context.hpp"
+
+#include "sse/log/memory_log.hpp"
+
+namespace sse {
+
+ServerContext::ServerContext(Config cfg, AuthSettings auth_settings, const Clock& clk, Logger& log_)
+    : config(std::move(cfg)),
+      clock(clk),
+      logger(log_),
+      auth(std::move(auth_settings), clk),
+      rooms(std::make_shared<RoomPolicy>(config.chat.private_rooms)),
+      publish_rate(config.limits.publish_rate, config.limits.publish_burst, clk),
+      limiter(ConnectionLimiter::create(static_cast<size_t>(config.limits.max_connections),
+                                        static_cast<size_t>(config.limits.max_connections_per_user))),
+      started_steady_ms(clk.steady_ms()) {}
+
+}  // namespace sse

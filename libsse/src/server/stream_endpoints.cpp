@@ -1,0 +1,137 @@
+// The four SSE streams. Opening one is the same everywhere: authenticate,
+// build the subscription, take a place under the connection limits, decide
+// the replay, send the headers, detach the socket from Poco and hand it to the
+// hub. Every refusal happens before the first header byte. The Poco worker
+// thread returns to the pool as soon as the socket is handed over.
+
+#include <charconv>
+
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <fmt/format.h>
+
+#include "sse/config/config.hpp"
+#include "sse/server/routes.hpp"
+#include "sse/server/server_context.hpp"
+#include "sse/wire/encoder.hpp"
+
+namespace sse {
+namespace {
+
+struct StreamEndpoint {
+  const char* path;
+  Channel channel;
+  bool needs_auth;
+};
+
+constexpr StreamEndpoint kStreamEndpoints[] = {
+    {"/notifications/stream", Channel::kNotifications, true},
+    {"/realtime/stream", Channel::kRealtime, true},
+    {"/chat/stream", Channel::kChat, true},
+    {"/system/status/stream", Channel::kStatus, false},
+};
+
+Result<Subscription, ApiError> subscription_for(Exchange& ex, const StreamEndpoint& endpoint,
+                                                const Identity& who) {
+  Subscription sub;
+  sub.channel = endpoint.channel;
+  sub.user_id = who.user_id;
+  sub.roles = who.roles;
+  sub.rooms = ex.context().rooms;
+  if (endpoint.channel == Channel::kChat) {
+    sub.room = ex.query("room").value_or("");
+    if (!sub.room.empty()) {
+      if (!is_valid_room_name(sub.room)) return bad_request("room must match [A-Za-z0-9_.-]{1,64}");
+      if (!sub.rooms->may_enter(sub.room, who.roles)) {
+        return forbidden(fmt::format("room '{}' is private", sub.room));
+      }
+    }
+  }
+  if (endpoint.channel == Channel::kRealtime) {
+    sub.entity_type = ex.query("entityType").value_or("");
+    if (!sub.entity_type.empty() && !is_valid_room_name(sub.entity_type)) {
+      return bad_request("entityType must match [A-Za-z0-9_.-]{1,64}");
+    }
+  }
+  return sub;
+}
+
+// Last-Event-ID from the header (what EventSource sends) or ?lastEventId=.
+Result<std::optional<EventId>, ApiError> resume_point(Exchange& ex) {
+  std::string text;
+  if (ex.request().has("Last-Event-ID")) {
+    text = ex.request().get("Last-Event-ID");
+  } else if (auto query = ex.query("lastEventId")) {
+    text = *query;
+  }
+  if (text.empty()) return std::optional<EventId>{};
+  EventId id = 0;
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (err != std::errc() || end != text.data() + text.size()) {
+    return bad_request(fmt::format("Last-Event-ID must be an event id from this server (got '{}')",
+                                   text.substr(0, 40)));
+  }
+  return std::optional<EventId>(id);
+}
+
+Result<ConnectionLimiter::Ticket, ApiError> admit(ServerContext& ctx, const Identity& who) {
+  auto admission = ctx.limiter->admit(who.user_id);
+  if (admission.ticket) return std::move(*admission.ticket);
+  if (admission.refusal == AdmissionRefusal::kPerUser) {
+    return too_many(Rejection::kStreamLimitUser,
+                    fmt::format("at most {} open streams per user; close one first",
+                                ctx.config.limits.max_connections_per_user),
+                    5);
+  }
+  return too_many(Rejection::kStreamLimitTotal, "the server has no room for more streams", 5);
+}
+
+void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
+  ServerContext& ctx = ex.context();
+  Identity who;
+  if (endpoint.needs_auth) {
+    auto identity = ex.authenticate();
+    if (!identity) return ex.send_error(identity.error());
+    who = std::move(*identity);
+  }
+  auto sub = subscription_for(ex, endpoint, who);
+  if (!sub) return ex.send_error(sub.error());
+  auto resume = resume_point(ex);
+  if (!resume) return ex.send_error(resume.error());
+  auto ticket = admit(ctx, who);
+  if (!ticket) return ex.send_error(ticket.error());
+
+  auto& response = ex.response();
+  response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+  response.setContentType("text/event-stream; charset=utf-8");
+  response.set("Cache-Control", "no-cache");
+  response.set("X-Accel-Buffering", "no");
+  if (resume->has_value()) {
+    response.set("X-SSE-Replay", ctx.log->covers(**resume) ? "complete" : "incomplete");
+  }
+  // DESIGN.md: no chunking and an explicit flush, or the headers are lost on detach.
+  response.setChunkedTransferEncoding(false);
+  response.setKeepAlive(false);
+  response.send().flush();
+  ex.mark_streaming();
+
+  auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(ex.request());
+  StreamRequest request;
+  request.socket = impl.detachSocket();
+  request.subscription = std::move(*sub);
+  request.owner = {who.user_id, who.username, ex.request().clientAddress().toString()};
+  request.ticket = std::move(*ticket);
+  request.resume_after = *resume;
+  request.expires_at_ms = who.expires_at_ms.value_or(0);
+  request.preamble = wire::encode_retry(static_cast<uint32_t>(ctx.config.limits.retry.count()));
+  ctx.hub->attach(std::move(request));
+}
+
+}  // namespace
+
+void add_stream_routes(RouteTable& routes) {
+  for (const StreamEndpoint& endpoint : kStreamEndpoints) {
+    routes.push_back({"GET", endpoint.path, [&endpoint](Exchange& ex) { open_stream(ex, endpoint); }, true});
+  }
+}
+
+}  // namespace sse

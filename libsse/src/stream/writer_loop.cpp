@@ -1,0 +1,411 @@
+#include "sse/stream/writer_loop.hpp"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <deque>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "sse/util/time_format.hpp"
+#include "sse/wire/encoder.hpp"
+
+namespace sse {
+namespace {
+
+constexpr uint64_t kWakeToken = 0;  // epoll tag of the wake-up eventfd; stream ids start at 1
+constexpr int kMaxIov = 64;
+constexpr int64_t kMaxScanIntervalMs = 1000;
+
+using Bytes = std::shared_ptr<const std::string>;
+
+// Shares ownership with the event; points at its wire bytes.
+Bytes wire_of(const EventPtr& event) { return Bytes(event, &event->wire); }
+
+std::string heartbeat_frame(int64_t now_ms) {
+  std::string out;
+  const std::string data = fmt::format("{{\"timestamp\":\"{}\"}}", format_iso8601_ms(now_ms));
+  (void)wire::append_event(out, {"", "heartbeat", data});
+  return out;
+}
+
+}  // namespace
+
+// One queued piece of a stream: an event, the preamble, a heartbeat, a farewell.
+struct Chunk {
+  Bytes bytes;
+  EventId event_id = 0;  // 0: not an event (does not move the client's last id)
+  bool live = true;      // counts against max_queued (replayed events do not)
+};
+
+struct WriterLoop::Stream {
+  StreamId id = 0;
+  Poco::Net::StreamSocket socket;
+  int fd = -1;
+  std::deque<Chunk> queue;
+  size_t front_offset = 0;  // bytes of queue.front() already written
+  size_t live_queued = 0;
+  bool awaiting_replay = false;
+  std::vector<EventPtr> held;  // live events that came during the replay
+  int64_t last_event_steady_ms = 0;
+  int64_t expires_at_ms = 0;
+  bool want_write = false;
+  bool dirty = false;
+  bool close_after_flush = false;
+  std::shared_ptr<StreamStats> stats;
+
+  void push(Chunk chunk) {
+    if (chunk.live) ++live_queued;
+    queue.push_back(std::move(chunk));
+    stats->queued.store(queue.size(), std::memory_order_relaxed);
+  }
+};
+
+WriterLoop::WriterLoop(WriterSettings settings, const Clock& clock, Metrics& metrics,
+                       ClosedCallback on_closed)
+    : settings_(settings), clock_(clock), metrics_(metrics), on_closed_(std::move(on_closed)) {
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error("writer loop: epoll/eventfd failed");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kWakeToken;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  const int64_t now = clock_.steady_ms();
+  next_heartbeat_ms_ = now + settings_.heartbeat_interval_ms;
+  next_scan_ms_ = now + kMaxScanIntervalMs;
+  thread_ = std::thread([this] { run(); });
+}
+
+WriterLoop::~WriterLoop() {
+  {
+    std::lock_guard lock(inbox_mu_);
+    if (!stopped_) inbox_.emplace_back(Drain{"", clock_.steady_ms()});
+  }
+  uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+  if (thread_.joinable()) thread_.join();
+  ::close(wake_fd_);
+  ::close(epoll_fd_);
+}
+
+void WriterLoop::post(Command command) {
+  bool wake = false;
+  {
+    std::lock_guard lock(inbox_mu_);
+    if (stopped_) return;
+    wake = inbox_.empty();
+    inbox_.push_back(std::move(command));
+  }
+  if (wake) {
+    uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+void WriterLoop::post_add(NewStream stream) { post(std::move(stream)); }
+void WriterLoop::post_deliver(EventPtr event, std::vector<StreamId> targets) {
+  post(Deliver{std::move(event), std::move(targets)});
+}
+void WriterLoop::post_replay(StreamId id, std::vector<EventPtr> events) {
+  post(Replay{id, std::move(events)});
+}
+void WriterLoop::post_close(StreamId id, CloseReason reason) { post(Close{id, reason}); }
+
+void WriterLoop::drain_and_stop(std::string farewell, int64_t deadline_steady_ms) {
+  post(Drain{std::move(farewell), deadline_steady_ms});
+  if (thread_.joinable()) thread_.join();
+}
+
+void WriterLoop::run() {
+  std::array<epoll_event, 256> ready;
+  std::vector<Command> commands;
+  for (;;) {
+    const int n = ::epoll_wait(epoll_fd_, ready.data(), ready.size(), next_timeout_ms());
+    for (int i = 0; i < n; ++i) {
+      const uint64_t tag = ready[i].data.u64;
+      if (tag == kWakeToken) {
+        uint64_t count;
+        (void)!::read(wake_fd_, &count, sizeof count);
+        continue;
+      }
+      auto it = streams_.find(tag);
+      if (it == streams_.end()) continue;
+      Stream& stream = *it->second;
+      if (ready[i].events & (EPOLLERR | EPOLLHUP)) {
+        close_stream(stream.id, CloseReason::kClientGone);
+        continue;
+      }
+      if (ready[i].events & (EPOLLIN | EPOLLRDHUP)) {
+        on_readable(stream);
+        if (!streams_.count(tag)) continue;
+      }
+      if (ready[i].events & EPOLLOUT) flush(stream);
+    }
+    {
+      std::lock_guard lock(inbox_mu_);
+      commands.swap(inbox_);
+    }
+    for (auto& command : commands) apply(command);
+    commands.clear();
+    on_timers();
+    flush_dirty();
+    if (draining_ && (streams_.empty() || clock_.steady_ms() >= drain_deadline_ms_)) break;
+  }
+  std::vector<StreamId> left;
+  for (auto& [id, stream] : streams_) left.push_back(id);
+  for (StreamId id : left) close_stream(id, CloseReason::kShutdown);
+  std::lock_guard lock(inbox_mu_);
+  stopped_ = true;
+  inbox_.clear();
+}
+
+int WriterLoop::next_timeout_ms() const {
+  const int64_t now = clock_.steady_ms();
+  int64_t next = std::min(next_heartbeat_ms_, next_scan_ms_);
+  if (draining_) next = std::min<int64_t>(next, std::min(drain_deadline_ms_, now + 20));
+  return static_cast<int>(std::clamp<int64_t>(next - now, 0, kMaxScanIntervalMs));
+}
+
+void WriterLoop::apply(Command& command) {
+  std::visit(
+      [this](auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, NewStream>) add(c);
+        if constexpr (std::is_same_v<T, Deliver>) deliver(c);
+        if constexpr (std::is_same_v<T, Replay>) replay(c);
+        if constexpr (std::is_same_v<T, Close>) close_stream(c.id, c.reason);
+        if constexpr (std::is_same_v<T, Drain>) start_drain(c);
+      },
+      command);
+}
+
+void WriterLoop::add(NewStream& incoming) {
+  auto stream = std::make_unique<Stream>();
+  stream->id = incoming.id;
+  stream->socket = std::move(incoming.socket);
+  stream->fd = stream->socket.impl()->sockfd();
+  stream->awaiting_replay = incoming.awaiting_replay;
+  stream->expires_at_ms = incoming.expires_at_ms;
+  stream->last_event_steady_ms = clock_.steady_ms();
+  stream->stats = std::move(incoming.stats);
+  try {
+    stream->socket.setBlocking(false);
+    stream->socket.setNoDelay(true);
+  } catch (...) {
+    on_closed_(incoming.id, CloseReason::kClientGone);
+    return;
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP;
+  ev.data.u64 = stream->id;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stream->fd, &ev) != 0) {
+    on_closed_(incoming.id, CloseReason::kWriteError);
+    return;
+  }
+  stream->push({std::make_shared<const std::string>(std::move(incoming.preamble)), 0, false});
+  Stream& ref = *stream;
+  streams_.emplace(ref.id, std::move(stream));
+  stream_count_.store(streams_.size(), std::memory_order_relaxed);
+  if (draining_) ref.close_after_flush = true;
+  ref.dirty = true;
+  dirty_.push_back(ref.id);
+}
+
+void WriterLoop::deliver(const Deliver& deliver) {
+  const Bytes bytes = wire_of(deliver.event);
+  for (StreamId id : deliver.targets) {
+    auto it = streams_.find(id);
+    if (it == streams_.end()) continue;
+    Stream& stream = *it->second;
+    if (stream.awaiting_replay) {
+      stream.held.push_back(deliver.event);
+    } else {
+      stream.push({bytes, deliver.event->id, true});
+    }
+    if (stream.live_queued + stream.held.size() > settings_.max_queued) {
+      close_stream(id, CloseReason::kSlowClient);
+      continue;
+    }
+    stream.last_event_steady_ms = clock_.steady_ms();
+    if (!stream.dirty) {
+      stream.dirty = true;
+      dirty_.push_back(id);
+    }
+  }
+}
+
+void WriterLoop::replay(Replay& replay) {
+  auto it = streams_.find(replay.id);
+  if (it == streams_.end()) return;
+  Stream& stream = *it->second;
+  for (auto& event : replay.events) stream.push({wire_of(event), event->id, false});
+  // Live events held meanwhile all have ids above the replay's upper bound.
+  for (auto& event : stream.held) stream.push({wire_of(event), event->id, true});
+  stream.held.clear();
+  stream.awaiting_replay = false;
+  if (!replay.events.empty()) stream.last_event_steady_ms = clock_.steady_ms();
+  if (!stream.dirty) {
+    stream.dirty = true;
+    dirty_.push_back(stream.id);
+  }
+}
+
+void WriterLoop::start_drain(Drain& drain) {
+  draining_ = true;
+  drain_deadline_ms_ = drain.deadline_ms;
+  if (drain.farewell.empty()) return;
+  auto bytes = std::make_shared<const std::string>(std::move(drain.farewell));
+  for (auto& [id, stream] : streams_) {
+    stream->held.clear();
+    stream->awaiting_replay = false;
+    stream->push({bytes, 0, false});
+    stream->close_after_flush = true;
+    if (!stream->dirty) {
+      stream->dirty = true;
+      dirty_.push_back(id);
+    }
+  }
+}
+
+void WriterLoop::on_timers() {
+  const int64_t now = clock_.steady_ms();
+  if (now >= next_heartbeat_ms_ && !draining_) {
+    next_heartbeat_ms_ = now + settings_.heartbeat_interval_ms;
+    auto frame = std::make_shared<const std::string>(heartbeat_frame(clock_.now_ms()));
+    for (auto& [id, stream] : streams_) {
+      stream->push({frame, 0, true});
+      if (!stream->dirty) {
+        stream->dirty = true;
+        dirty_.push_back(id);
+      }
+    }
+  }
+  if (now < next_scan_ms_) return;
+  int64_t interval = kMaxScanIntervalMs;
+  if (settings_.idle_timeout_ms > 0) interval = std::clamp<int64_t>(settings_.idle_timeout_ms / 4, 10, interval);
+  next_scan_ms_ = now + interval;
+  const int64_t wall = clock_.now_ms();
+  std::vector<std::pair<StreamId, CloseReason>> expired;
+  for (auto& [id, stream] : streams_) {
+    if (stream->live_queued + stream->held.size() > settings_.max_queued) {
+      expired.emplace_back(id, CloseReason::kSlowClient);
+    } else if (stream->expires_at_ms > 0 && wall >= stream->expires_at_ms) {
+      expired.emplace_back(id, CloseReason::kTokenExpired);
+    } else if (settings_.idle_timeout_ms > 0 &&
+               now - stream->last_event_steady_ms >= settings_.idle_timeout_ms) {
+      expired.emplace_back(id, CloseReason::kIdleTimeout);
+    }
+  }
+  for (auto& [id, reason] : expired) close_stream(id, reason);
+}
+
+void WriterLoop::flush_dirty() {
+  std::vector<StreamId> dirty;
+  dirty.swap(dirty_);
+  for (StreamId id : dirty) {
+    auto it = streams_.find(id);
+    if (it == streams_.end()) continue;
+    it->second->dirty = false;
+    flush(*it->second);
+  }
+}
+
+void WriterLoop::flush(Stream& stream) {
+  std::array<iovec, kMaxIov> iov;
+  while (!stream.queue.empty()) {
+    int count = 0;
+    for (auto it = stream.queue.begin(); it != stream.queue.end() && count < kMaxIov; ++it) {
+      const size_t skip = count == 0 ? stream.front_offset : 0;
+      iov[count].iov_base = const_cast<char*>(it->bytes->data() + skip);
+      iov[count].iov_len = it->bytes->size() - skip;
+      ++count;
+    }
+    const ssize_t written = ::writev(stream.fd, iov.data(), count);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        set_want_write(stream, true);
+        return;
+      }
+      close_stream(stream.id, CloseReason::kClientGone);
+      return;
+    }
+    metrics_.bytes_sent.fetch_add(static_cast<uint64_t>(written), Metrics::relaxed);
+    stream.stats->bytes_sent.fetch_add(static_cast<uint64_t>(written), Metrics::relaxed);
+    size_t left = static_cast<size_t>(written) + stream.front_offset;
+    stream.front_offset = 0;
+    while (!stream.queue.empty() && left >= stream.queue.front().bytes->size()) {
+      const Chunk& done = stream.queue.front();
+      left -= done.bytes->size();
+      if (done.live) --stream.live_queued;
+      if (done.event_id != 0) {
+        stream.stats->events_sent.fetch_add(1, Metrics::relaxed);
+        stream.stats->last_event_id.store(done.event_id, Metrics::relaxed);
+        metrics_.events_delivered.fetch_add(1, Metrics::relaxed);
+      } else if (done.live) {
+        metrics_.heartbeats_sent.fetch_add(1, Metrics::relaxed);
+      }
+      stream.queue.pop_front();
+    }
+    stream.front_offset = left;
+    stream.stats->queued.store(stream.queue.size(), Metrics::relaxed);
+    if (stream.front_offset > 0) {  // the kernel took part of a chunk: it is full
+      set_want_write(stream, true);
+      return;
+    }
+  }
+  set_want_write(stream, false);
+  if (stream.close_after_flush) close_stream(stream.id, CloseReason::kShutdown);
+}
+
+void WriterLoop::on_readable(Stream& stream) {
+  // A stream's client has nothing more to say; reading tells us it left.
+  char scratch[1024];
+  for (;;) {
+    const ssize_t n = ::recv(stream.fd, scratch, sizeof scratch, 0);
+    if (n > 0) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n < 0 && errno == EINTR) continue;
+    close_stream(stream.id, CloseReason::kClientGone);
+    return;
+  }
+}
+
+void WriterLoop::set_want_write(Stream& stream, bool want) {
+  if (stream.want_write == want) return;
+  stream.want_write = want;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u);
+  ev.data.u64 = stream.id;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, stream.fd, &ev);
+}
+
+void WriterLoop::close_stream(StreamId id, CloseReason reason) {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return;
+  std::unique_ptr<Stream> stream = std::move(it->second);
+  streams_.erase(it);
+  stream_count_.store(streams_.size(), std::memory_order_relaxed);
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, stream->fd, nullptr);
+  try {
+    stream->socket.shutdown();
+  } catch (...) {
+  }
+  try {
+    stream->socket.close();
+  } catch (...) {
+  }
+  stream->stats->queued.store(0, Metrics::relaxed);
+  metrics_.count(reason);
+  on_closed_(id, reason);
+}
+
+}  // namespace sse
