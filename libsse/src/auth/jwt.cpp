@@ -66,8 +66,8 @@ std::optional<TokenParts> split_token(std::string_view token) {
 // RFC 7515 2: base64url without padding. A length of 4n+1 cannot encode bytes.
 bool is_base64url(std::string_view text) {
   const bool alphabet_only = std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
   });
   return alphabet_only && text.size() % 4 != 1;
 }
@@ -148,13 +148,12 @@ bool rs256_signature_ok(const Poco::JWT::Signer& signer, std::string_view token)
 }
 
 Result<Poco::SharedPtr<Poco::Crypto::RSAKey>> load_rsa_key(const std::string& pem,
-                                                             bool is_private) {
+                                                           bool is_private) {
   const char* kind = is_private ? "private" : "public";
   try {
     std::istringstream in(pem);
-    return Poco::SharedPtr<Poco::Crypto::RSAKey>(is_private
-                                                     ? new Poco::Crypto::RSAKey(nullptr, &in)
-                                                     : new Poco::Crypto::RSAKey(&in));
+    return Poco::SharedPtr<Poco::Crypto::RSAKey>(is_private ? new Poco::Crypto::RSAKey(nullptr, &in)
+                                                            : new Poco::Crypto::RSAKey(&in));
   } catch (const Poco::Exception& e) {
     return make_error(fmt::format("cannot read the RSA {} key (PEM): {}", kind, e.displayText()));
   } catch (const std::exception& e) {
@@ -226,7 +225,8 @@ Status read_identity(const Object& claims, Identity& identity) {
   if (std::optional<std::vector<std::string>> roles = roles_claim(claims)) {
     identity.roles = std::move(*roles);
   } else {
-    status = make_error("invalid roles claim: expected an array of strings or a comma-separated string");
+    status =
+        make_error("invalid roles claim: expected an array of strings or a comma-separated string");
   }
   if (Result<std::optional<int64_t>> exp = numeric_date_ms(claims, "exp")) {
     identity.expires_at_ms = *exp;

@@ -68,11 +68,13 @@ Result<std::string> read_file(const std::string& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return make_error(fmt::format("cannot read config file \"{}\": {}", path, std::strerror(errno)));
+    return make_error(
+        fmt::format("cannot read config file \"{}\": {}", path, std::strerror(errno)));
   }
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) {
-    return make_error(fmt::format("cannot read config file \"{}\": {}", path, std::strerror(errno)));
+    return make_error(
+        fmt::format("cannot read config file \"{}\": {}", path, std::strerror(errno)));
   }
   return text;
 }
@@ -135,8 +137,8 @@ Status load_environment(Loader& loader, const std::map<std::string, std::string>
       if (name.rfind(prefix, 0) != 0) continue;
       std::string unknown = name.substr(prefix.size());
       for (char& c : unknown) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return make_error(fmt::format("{}: unknown key {}.{} (known in [{}]: {})", where,
-                                    key.section, unknown, key.section, keys_of(key.section)));
+      return make_error(fmt::format("{}: unknown key {}.{} (known in [{}]: {})", where, key.section,
+                                    unknown, key.section, keys_of(key.section)));
     }
   }
   return {};
@@ -164,9 +166,10 @@ Status load_overrides(Loader& loader, const ConfigOverrides& overrides) {
 Status check_combinations(Loader& loader) {
   const Config& config = loader.config();
   if (config.history.backend == "sqlite" && config.history.path.empty()) {
-    return make_error(fmt::format("{}: history.path: must not be empty with history.backend = "
-                                  "\"sqlite\" (set by {})",
-                                  loader.origin("history.path"), loader.origin("history.backend")));
+    return make_error(
+        fmt::format("{}: history.path: must not be empty with history.backend = "
+                    "\"sqlite\" (set by {})",
+                    loader.origin("history.path"), loader.origin("history.backend")));
   }
   if (!config.auth.jwt_secret.empty() && !config.auth.jwt_secret_file.empty()) {
     return make_error(fmt::format(
@@ -206,23 +209,6 @@ std::map<std::string, std::string> environment_map(char** envp) {
     }
   }
   return env;
-}
-
-std::string to_toml(const Config& config) {
-  std::string source = config.source;
-  for (char& c : source) {
-    if (c == '\n' || c == '\r') c = ' ';  // stay inside the comment
-  }
-  std::string out = fmt::format("# sse-server configuration (from {})\n", source);
-  std::string_view section;
-  for (const auto& key : config_keys()) {
-    if (key.section != section) {
-      section = key.section;
-      out += fmt::format("\n[{}]\n", section);
-    }
-    out += detail::format_line(key, config) + "\n";
-  }
-  return out;
 }
 
 bool is_valid_room_name(std::string_view room) {

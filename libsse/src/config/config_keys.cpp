@@ -15,13 +15,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
-
 std::string_view trim(std::string_view text) {
   const auto first = text.find_first_not_of(" \t");
   if (first == std::string_view::npos) return {};
@@ -233,58 +226,6 @@ Status check_range(const IntegerKey<T>& key, int64_t value) {
   return make_error(fmt::format("must be between {} and {}, got {}", key.min, key.max, value));
 }
 
-// --- Writing TOML values. ---
-
-std::string quote(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          out += fmt::format("\\u{:04X}", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-// TOML bare keys are [A-Za-z0-9_-]+; room names may also hold '.'.
-std::string toml_key(std::string_view key) {
-  for (char c : key) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return quote(key);
-  }
-  return std::string(key);
-}
-
-std::string format_list(const std::vector<std::string>& list) {
-  std::vector<std::string> quoted;
-  for (const auto& item : list) quoted.push_back(quote(item));
-  return fmt::format("[{}]", fmt::join(quoted, ", "));
-}
-
-std::string format_float(double value) {
-  std::string text = fmt::format("{}", value);
-  if (text.find_first_of(".en") == std::string::npos) text += ".0";  // keep it a TOML float
-  return text;
-}
-
 }  // namespace
 
 std::string KeySpec::path() const { return fmt::format("{}.{}", section, name); }
@@ -294,7 +235,9 @@ std::string env_prefix(std::string_view section) { return fmt::format("SSE_{}_",
 std::string KeySpec::env_name() const { return env_prefix(section) + upper(name); }
 
 // A function returning a reference to one member of Config.
+// clang-format off
 #define SSE_FIELD(member) +[](Config& c) -> auto& { return c.member; }
+// clang-format on
 
 const std::vector<KeySpec>& config_keys() {
   constexpr int64_t kInt = std::numeric_limits<int>::max();
@@ -418,33 +361,6 @@ Status apply_key(const KeySpec& key, const RawValue& raw, Config& config) {
           },
       },
       key.binding);
-}
-
-std::string format_line(const KeySpec& key, const Config& config) {
-  // The bindings hand out mutable references; this only reads through them.
-  Config& fields = const_cast<Config&>(config);
-  if (const auto* k = std::get_if<StringKey>(&key.binding); k && k->secret) {
-    if (!k->field(fields).empty()) return fmt::format("# {} is set (not shown)", key.name);
-  }
-  const std::string value = std::visit(
-      Overloaded{
-          [&](const StringKey& k) { return quote(k.field(fields)); },
-          [&]<class T>(const IntegerKey<T>& k) { return fmt::format("{}", k.field(fields)); },
-          [&](const RateKey& k) { return format_float(k.field(fields)); },
-          [&](const BoolKey& k) { return std::string(k.field(fields) ? "true" : "false"); },
-          [&](const DurationKey& k) { return quote(format_duration(k.field(fields))); },
-          [&](const StringListKey& k) { return format_list(k.field(fields)); },
-          [&](const RoomMapKey& k) {
-            std::vector<std::string> entries;
-            for (const auto& [room, roles] : k.field(fields)) {
-              entries.push_back(fmt::format("{} = {}", toml_key(room), format_list(roles)));
-            }
-            if (entries.empty()) return std::string("{}");
-            return fmt::format("{{ {} }}", fmt::join(entries, ", "));
-          },
-      },
-      key.binding);
-  return fmt::format("{} = {}", key.name, value);
 }
 
 }  // namespace sse::detail

@@ -90,8 +90,12 @@ struct RawValue {
 // value (the caller adds the key and where it came from).
 Status apply_key(const KeySpec& key, const RawValue& raw, Config& config);
 
-// The key's current value in `config` as a TOML line, "idle_timeout = \"5m\"",
-// without a newline. A secret that is set becomes a comment saying so.
-std::string format_line(const KeySpec& key, const Config& config);
+// std::visit over a Binding with one lambda per alternative.
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
 
 }  // namespace sse::detail

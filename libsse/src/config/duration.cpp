@@ -56,9 +56,8 @@ std::string format_duration(std::chrono::milliseconds d) {
   if (ms == std::numeric_limits<int64_t>::min()) return fmt::format("{}ms", ms);  // no -ms
   if (ms < 0) return "-" + format_duration(-d);
   if (ms == 0) return "0s";
-  for (const auto& [unit, per_unit] : {std::pair<const char*, int64_t>{"h", 3600 * 1000},
-                                       {"m", 60 * 1000},
-                                       {"s", 1000}}) {
+  for (const auto& [unit, per_unit] :
+       {std::pair<const char*, int64_t>{"h", 3600 * 1000}, {"m", 60 * 1000}, {"s", 1000}}) {
     if (ms % per_unit == 0) return fmt::format("{}{}", ms / per_unit, unit);
   }
   return fmt::format("{}ms", ms);

@@ -63,12 +63,12 @@ StreamId Hub::attach(StreamRequest request) {
     const size_t loop = next_loop_++ % loops_.size();
     auto stats = std::make_shared<StreamStats>();
     stats->last_event_id = request.resume_after.value_or(0);
-    Entry entry{request.subscription, request.owner, loop, clock_.now_ms(), stats,
-                std::move(request.ticket)};
+    Entry entry{request.subscription, request.owner, loop,
+                clock_.now_ms(),      stats,         std::move(request.ticket)};
     const Channel channel = entry.subscription.channel;
     entries_.emplace(id, std::move(entry));
     ++open_by_channel_[static_cast<size_t>(channel)];
-    loops_[loop]->post_add(NewStream{id, std::move(request.socket), std::move(request.preamble),
+    loops_[loop]->post_add(NewStream{id, std::move(request.preamble),
                                      request.resume_after.has_value(), request.expires_at_ms,
                                      stats});
     if (channel != Channel::kChat || subscription.room.empty()) return false;
@@ -91,6 +91,18 @@ StreamId Hub::attach(StreamRequest request) {
   return id;
 }
 
+void Hub::connect(StreamId id, Poco::Net::StreamSocket socket) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(id);
+  if (it != entries_.end()) loops_[it->second.loop]->post_connect(id, std::move(socket));
+}
+
+void Hub::abandon(StreamId id) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(id);
+  if (it != entries_.end()) loops_[it->second.loop]->post_close(id, CloseReason::kClientGone);
+}
+
 void Hub::on_closed(StreamId id, CloseReason /*reason*/) {
   std::optional<Entry> closed;
   bool last_in_room = false;
@@ -111,7 +123,8 @@ void Hub::on_closed(StreamId id, CloseReason /*reason*/) {
     }
   }
   closed->ticket.release();
-  if (last_in_room && !shutting_down_) announce_presence(closed->subscription, closed->owner, false);
+  if (last_in_room && !shutting_down_)
+    announce_presence(closed->subscription, closed->owner, false);
 }
 
 void Hub::announce_presence(const Subscription& sub, const StreamOwner& owner, bool joined) {
@@ -120,9 +133,10 @@ void Hub::announce_presence(const Subscription& sub, const StreamOwner& owner, b
   draft.type = joined ? "user-joined" : "user-left";
   draft.audience.room = sub.room;
   draft.render_data = [room = sub.room, owner](EventId id, int64_t time_ms) {
-    return fmt::format(R"({{"id":"{}","roomId":{},"userId":{},"username":{},"message":"","timestamp":"{}"}})",
-                       id, json_quote(room), json_quote(owner.user_id), json_quote(owner.username),
-                       format_iso8601_ms(time_ms));
+    return fmt::format(
+        R"({{"id":"{}","roomId":{},"userId":{},"username":{},"message":"","timestamp":"{}"}})", id,
+        json_quote(room), json_quote(owner.user_id), json_quote(owner.username),
+        format_iso8601_ms(time_ms));
   };
   (void)publish(draft);
 }

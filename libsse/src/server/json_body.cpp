@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include <Poco/JSON/JSONException.h>
+#include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/StreamCopier.h>
@@ -26,7 +27,8 @@ Result<Poco::JSON::Object::Ptr, ApiError> parse_json_object(const std::string& t
   if (!is_valid_utf8(text)) return bad_request("the body is not valid UTF-8");
   Poco::Dynamic::Var parsed;
   try {
-    Poco::JSON::Parser parser;
+    // Keep the publisher's key order: `data` is passed on as it was sent.
+    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
     parser.setDepth(kMaxJsonDepth);
     parsed = parser.parse(text);
   } catch (const Poco::Exception& e) {
@@ -52,10 +54,8 @@ Result<Poco::JSON::Object::Ptr, ApiError> read_json_object(Exchange& ex, int64_t
     return payload_too_large(max_bytes);
   }
   std::string body;
-  body.reserve(static_cast<size_t>(std::min<int64_t>(request.getContentLength64() > 0
-                                                         ? request.getContentLength64()
-                                                         : 1024,
-                                                     max_bytes)));
+  body.reserve(static_cast<size_t>(std::min<int64_t>(
+      request.getContentLength64() > 0 ? request.getContentLength64() : 1024, max_bytes)));
   std::istream& in = request.stream();
   char buffer[8192];
   while (in) {
@@ -79,7 +79,8 @@ Result<std::optional<std::string>, ApiError> string_field(const Poco::JSON::Obje
   const Poco::Dynamic::Var value = body.get(name);
   if (!value.isString()) return bad_request(fmt::format("field '{}' must be a string", name));
   std::string text = value.convert<std::string>();
-  if (required && text.empty()) return bad_request(fmt::format("field '{}' must not be empty", name));
+  if (required && text.empty())
+    return bad_request(fmt::format("field '{}' must not be empty", name));
   if (text.size() > max_length) {
     return bad_request(fmt::format("field '{}' is longer than {} bytes", name, max_length));
   }

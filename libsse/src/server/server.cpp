@@ -41,7 +41,8 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
 class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   HandlerFactory(const RouteTable& routes, ServerContext& ctx) : routes_(routes), ctx_(ctx) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new RequestHandler(routes_, ctx_);
   }
 
@@ -127,9 +128,10 @@ void Server::Impl::status_loop() {
     EventDraft draft;
     draft.channel = Channel::kStatus;
     draft.type = "status";
-    draft.render_data = [this](EventId, int64_t now_ms) {
-      return status_snapshot_json(ctx, cpu, now_ms);
-    };
+    // Rendered here, not in render_data: that runs under the hub's lock, and
+    // the snapshot reads the hub.
+    draft.render_data = [snapshot = status_snapshot_json(ctx, cpu, ctx.clock.now_ms())](
+                            EventId, int64_t) { return snapshot; };
     (void)ctx.hub->publish(draft);
     lock.lock();
   }
@@ -137,9 +139,9 @@ void Server::Impl::status_loop() {
 
 Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, const Clock& clock) {
   if (config.history.backend != "memory") {
-    return make_error(fmt::format(
-        "history.backend: '{}' is not available in this build (use \"memory\")",
-        config.history.backend));
+    return make_error(
+        fmt::format("history.backend: '{}' is not available in this build (use \"memory\")",
+                    config.history.backend));
   }
   if (config.auth.demo_tokens && !config.auth.demo_tokens_explicit &&
       !is_loopback_host(config.server.host)) {
@@ -182,8 +184,8 @@ Status Server::start() {
     Poco::Net::SocketAddress address(cfg.host, static_cast<Poco::UInt16>(cfg.port));
     impl_->listener = std::make_unique<Poco::Net::ServerSocket>(address, 4096);
   } catch (const Poco::Exception& e) {
-    return make_error(fmt::format("server: cannot listen on {}:{}: {}", cfg.host, cfg.port,
-                                  e.displayText()));
+    return make_error(
+        fmt::format("server: cannot listen on {}:{}: {}", cfg.host, cfg.port, e.displayText()));
   }
   impl_->port = impl_->listener->address().port();
 
@@ -195,13 +197,14 @@ Status Server::start() {
   params->setServerName("sse-server");
   params->setSoftwareVersion("sse-server");
   impl_->pool = std::make_unique<Poco::ThreadPool>(2, cfg.threads + 2);
-  impl_->http = std::make_unique<Poco::Net::HTTPServer>(
-      new HandlerFactory(impl_->routes, ctx), *impl_->pool, *impl_->listener, params);
+  impl_->http = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(impl_->routes, ctx),
+                                                        *impl_->pool, *impl_->listener, params);
   impl_->http->start();
   impl_->status_thread = std::thread([this] { impl_->status_loop(); });
   ctx.ready = true;
   if (ctx.config.auth.demo_tokens) {
-    ctx.logger.warn("demo tokens are on: anyone can forge one; turn auth.demo_tokens off in production");
+    ctx.logger.warn(
+        "demo tokens are on: anyone can forge one; turn auth.demo_tokens off in production");
   }
   ctx.logger.info(fmt::format("listening on http://{}:{}", cfg.host, impl_->port));
   return Status::Ok();
@@ -215,8 +218,8 @@ void Server::shutdown(std::chrono::milliseconds grace) {
   ServerContext& ctx = impl_->ctx;
   ctx.ready = false;
   if (impl_->http) {
-    impl_->http->stop();        // stop accepting …
-    impl_->listener->close();   // … and free the port (Poco 1.11 leaves it open)
+    impl_->http->stop();       // stop accepting …
+    impl_->listener->close();  // … and free the port (Poco 1.11 leaves it open)
   }
   {
     std::lock_guard lock(impl_->status_mu);

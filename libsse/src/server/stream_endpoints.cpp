@@ -100,37 +100,43 @@ void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
   auto ticket = admit(ctx, who);
   if (!ticket) return ex.send_error(ticket.error());
 
-  auto& response = ex.response();
-  response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
-  response.setContentType("text/event-stream; charset=utf-8");
-  response.set("Cache-Control", "no-cache");
-  response.set("X-Accel-Buffering", "no");
-  if (resume->has_value()) {
-    response.set("X-SSE-Replay", ctx.log->covers(**resume) ? "complete" : "incomplete");
-  }
-  // DESIGN.md: no chunking and an explicit flush, or the headers are lost on detach.
-  response.setChunkedTransferEncoding(false);
-  response.setKeepAlive(false);
-  response.send().flush();
-  ex.mark_streaming();
-
-  auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(ex.request());
   StreamRequest request;
-  request.socket = impl.detachSocket();
   request.subscription = std::move(*sub);
   request.owner = {who.user_id, who.username, ex.request().clientAddress().toString()};
   request.ticket = std::move(*ticket);
   request.resume_after = *resume;
   request.expires_at_ms = who.expires_at_ms.value_or(0);
   request.preamble = wire::encode_retry(static_cast<uint32_t>(ctx.config.limits.retry.count()));
-  ctx.hub->attach(std::move(request));
+  const bool replay_complete = !resume->has_value() || ctx.log->covers(**resume);
+  const StreamId id = ctx.hub->attach(std::move(request));
+
+  auto& response = ex.response();
+  response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+  response.setContentType("text/event-stream; charset=utf-8");
+  response.set("Cache-Control", "no-cache");
+  response.set("X-Accel-Buffering", "no");
+  if (resume->has_value())
+    response.set("X-SSE-Replay", replay_complete ? "complete" : "incomplete");
+  // DESIGN.md: no chunking and an explicit flush, or the headers are lost on detach.
+  response.setChunkedTransferEncoding(false);
+  response.setKeepAlive(false);
+  try {
+    response.send().flush();
+  } catch (...) {
+    ctx.hub->abandon(id);
+    throw;
+  }
+  ex.mark_streaming();
+  auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(ex.request());
+  ctx.hub->connect(id, impl.detachSocket());
 }
 
 }  // namespace
 
 void add_stream_routes(RouteTable& routes) {
   for (const StreamEndpoint& endpoint : kStreamEndpoints) {
-    routes.push_back({"GET", endpoint.path, [&endpoint](Exchange& ex) { open_stream(ex, endpoint); }, true});
+    routes.push_back(
+        {"GET", endpoint.path, [&endpoint](Exchange& ex) { open_stream(ex, endpoint); }, true});
   }
 }
 

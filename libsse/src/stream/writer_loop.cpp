@@ -111,6 +111,9 @@ void WriterLoop::post(Command command) {
 }
 
 void WriterLoop::post_add(NewStream stream) { post(std::move(stream)); }
+void WriterLoop::post_connect(StreamId id, Poco::Net::StreamSocket socket) {
+  post(Connect{id, std::move(socket)});
+}
 void WriterLoop::post_deliver(EventPtr event, std::vector<StreamId> targets) {
   post(Deliver{std::move(event), std::move(targets)});
 }
@@ -179,6 +182,7 @@ void WriterLoop::apply(Command& command) {
       [this](auto& c) {
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, NewStream>) add(c);
+        if constexpr (std::is_same_v<T, Connect>) connect(c);
         if constexpr (std::is_same_v<T, Deliver>) deliver(c);
         if constexpr (std::is_same_v<T, Replay>) replay(c);
         if constexpr (std::is_same_v<T, Close>) close_stream(c.id, c.reason);
@@ -190,33 +194,43 @@ void WriterLoop::apply(Command& command) {
 void WriterLoop::add(NewStream& incoming) {
   auto stream = std::make_unique<Stream>();
   stream->id = incoming.id;
-  stream->socket = std::move(incoming.socket);
-  stream->fd = stream->socket.impl()->sockfd();
   stream->awaiting_replay = incoming.awaiting_replay;
   stream->expires_at_ms = incoming.expires_at_ms;
   stream->last_event_steady_ms = clock_.steady_ms();
   stream->stats = std::move(incoming.stats);
+  stream->push({std::make_shared<const std::string>(std::move(incoming.preamble)), 0, false});
+  if (draining_) stream->close_after_flush = true;
+  streams_.emplace(incoming.id, std::move(stream));
+  stream_count_.store(streams_.size(), std::memory_order_relaxed);
+}
+
+void WriterLoop::connect(Connect& connect) {
+  auto it = streams_.find(connect.id);
+  if (it == streams_.end()) return;  // closed (kicked, shut down) before its socket came
+  Stream& stream = *it->second;
+  stream.socket = std::move(connect.socket);
+  stream.fd = stream.socket.impl()->sockfd();
   try {
-    stream->socket.setBlocking(false);
-    stream->socket.setNoDelay(true);
+    stream.socket.setBlocking(false);
+    stream.socket.setNoDelay(true);
   } catch (...) {
-    on_closed_(incoming.id, CloseReason::kClientGone);
+    close_stream(stream.id, CloseReason::kClientGone);
     return;
   }
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLRDHUP;
-  ev.data.u64 = stream->id;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stream->fd, &ev) != 0) {
-    on_closed_(incoming.id, CloseReason::kWriteError);
+  ev.data.u64 = stream.id;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stream.fd, &ev) != 0) {
+    close_stream(stream.id, CloseReason::kWriteError);
     return;
   }
-  stream->push({std::make_shared<const std::string>(std::move(incoming.preamble)), 0, false});
-  Stream& ref = *stream;
-  streams_.emplace(ref.id, std::move(stream));
-  stream_count_.store(streams_.size(), std::memory_order_relaxed);
-  if (draining_) ref.close_after_flush = true;
-  ref.dirty = true;
-  dirty_.push_back(ref.id);
+  mark_dirty(stream);
+}
+
+void WriterLoop::mark_dirty(Stream& stream) {
+  if (stream.dirty) return;
+  stream.dirty = true;
+  dirty_.push_back(stream.id);
 }
 
 void WriterLoop::deliver(const Deliver& deliver) {
@@ -235,10 +249,7 @@ void WriterLoop::deliver(const Deliver& deliver) {
       continue;
     }
     stream.last_event_steady_ms = clock_.steady_ms();
-    if (!stream.dirty) {
-      stream.dirty = true;
-      dirty_.push_back(id);
-    }
+    mark_dirty(stream);
   }
 }
 
@@ -252,10 +263,7 @@ void WriterLoop::replay(Replay& replay) {
   stream.held.clear();
   stream.awaiting_replay = false;
   if (!replay.events.empty()) stream.last_event_steady_ms = clock_.steady_ms();
-  if (!stream.dirty) {
-    stream.dirty = true;
-    dirty_.push_back(stream.id);
-  }
+  mark_dirty(stream);
 }
 
 void WriterLoop::start_drain(Drain& drain) {
@@ -268,10 +276,7 @@ void WriterLoop::start_drain(Drain& drain) {
     stream->awaiting_replay = false;
     stream->push({bytes, 0, false});
     stream->close_after_flush = true;
-    if (!stream->dirty) {
-      stream->dirty = true;
-      dirty_.push_back(id);
-    }
+    mark_dirty(*stream);
   }
 }
 
@@ -282,15 +287,13 @@ void WriterLoop::on_timers() {
     auto frame = std::make_shared<const std::string>(heartbeat_frame(clock_.now_ms()));
     for (auto& [id, stream] : streams_) {
       stream->push({frame, 0, true});
-      if (!stream->dirty) {
-        stream->dirty = true;
-        dirty_.push_back(id);
-      }
+      mark_dirty(*stream);
     }
   }
   if (now < next_scan_ms_) return;
   int64_t interval = kMaxScanIntervalMs;
-  if (settings_.idle_timeout_ms > 0) interval = std::clamp<int64_t>(settings_.idle_timeout_ms / 4, 10, interval);
+  if (settings_.idle_timeout_ms > 0)
+    interval = std::clamp<int64_t>(settings_.idle_timeout_ms / 4, 10, interval);
   next_scan_ms_ = now + interval;
   const int64_t wall = clock_.now_ms();
   std::vector<std::pair<StreamId, CloseReason>> expired;
@@ -319,6 +322,7 @@ void WriterLoop::flush_dirty() {
 }
 
 void WriterLoop::flush(Stream& stream) {
+  if (stream.fd < 0) return;  // not connected yet: its queue waits
   std::array<iovec, kMaxIov> iov;
   while (!stream.queue.empty()) {
     int count = 0;
@@ -394,14 +398,16 @@ void WriterLoop::close_stream(StreamId id, CloseReason reason) {
   std::unique_ptr<Stream> stream = std::move(it->second);
   streams_.erase(it);
   stream_count_.store(streams_.size(), std::memory_order_relaxed);
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, stream->fd, nullptr);
-  try {
-    stream->socket.shutdown();
-  } catch (...) {
-  }
-  try {
-    stream->socket.close();
-  } catch (...) {
+  if (stream->fd >= 0) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, stream->fd, nullptr);
+    try {
+      stream->socket.shutdown();
+    } catch (...) {
+    }
+    try {
+      stream->socket.close();
+    } catch (...) {
+    }
   }
   stream->stats->queued.store(0, Metrics::relaxed);
   metrics_.count(reason);

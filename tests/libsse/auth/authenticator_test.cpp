@@ -30,8 +30,8 @@ std::string read_key(const std::string& name) {
 }
 
 std::string jwt_for(const std::string& user_id, const JwtSigningKey& key, const sse::Clock& clock) {
-  auto token = sse::sign_jwt(Identity{user_id, "name", "", {"user"}, std::nullopt}, key, 60'000,
-                             clock);
+  auto token =
+      sse::sign_jwt(Identity{user_id, "name", "", {"user"}, std::nullopt}, key, 60'000, clock);
   REQUIRE(token.ok());
   return *token;
 }
@@ -59,8 +59,8 @@ TEST_CASE("authenticator: demo tokens and JWTs are routed by shape", "[auth]") {
   CHECK(hs->user_id == "hs-user");
   CHECK(hs->expires_at_ms == clock.now_ms() + 60'000);
 
-  auto rs = auth.authenticate(jwt_for("rs-user", JwtSigningKey{"", read_key("rs256_private.pem")},
-                                      clock));
+  auto rs = auth.authenticate(
+      jwt_for("rs-user", JwtSigningKey{"", read_key("rs256_private.pem")}, clock));
   REQUIRE(rs.ok());
   CHECK(rs->user_id == "rs-user");
 }

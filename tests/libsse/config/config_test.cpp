@@ -8,8 +8,8 @@
 #include <set>
 #include <sstream>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
@@ -285,21 +285,22 @@ TEST_CASE("the environment beats the file", "[config]") {
 }
 
 TEST_CASE("environment values are parsed per the key's type", "[config]") {
-  const auto config = load_ok(std::nullopt, {
-                                                {"SSE_SERVER_HOST", "0.0.0.0"},
-                                                {"SSE_SERVER_THREADS", "4"},
-                                                {"SSE_SERVER_REQUEST_TIMEOUT", "7"},
-                                                {"SSE_AUTH_DEMO_TOKENS", "no"},
-                                                {"SSE_AUTH_JWT_SECRET", "s3cret"},
-                                                {"SSE_LIMITS_HEARTBEAT_INTERVAL", "1s"},
-                                                {"SSE_LIMITS_MAX_BODY_BYTES", "2048"},
-                                                {"SSE_LIMITS_PUBLISH_RATE", "0.5"},
-                                                {"SSE_HISTORY_MAX_AGE", "90m"},
-                                                {"SSE_CHAT_PRIVATE_ROOMS", "ops=admin; vip=admin,vip;"},
-                                                {"SSE_CORS_ALLOWED_ORIGINS", "https://a, https://b"},
-                                                {"SSE_LOG_ACCESS_LOG", "0"},
-                                                {"SSE_LOG_FORMAT", "json"},
-                                            });
+  const auto config =
+      load_ok(std::nullopt, {
+                                {"SSE_SERVER_HOST", "0.0.0.0"},
+                                {"SSE_SERVER_THREADS", "4"},
+                                {"SSE_SERVER_REQUEST_TIMEOUT", "7"},
+                                {"SSE_AUTH_DEMO_TOKENS", "no"},
+                                {"SSE_AUTH_JWT_SECRET", "s3cret"},
+                                {"SSE_LIMITS_HEARTBEAT_INTERVAL", "1s"},
+                                {"SSE_LIMITS_MAX_BODY_BYTES", "2048"},
+                                {"SSE_LIMITS_PUBLISH_RATE", "0.5"},
+                                {"SSE_HISTORY_MAX_AGE", "90m"},
+                                {"SSE_CHAT_PRIVATE_ROOMS", "ops=admin; vip=admin,vip;"},
+                                {"SSE_CORS_ALLOWED_ORIGINS", "https://a, https://b"},
+                                {"SSE_LOG_ACCESS_LOG", "0"},
+                                {"SSE_LOG_FORMAT", "json"},
+                            });
   CHECK(config.server.host == "0.0.0.0");
   CHECK(config.server.threads == 4);
   CHECK(config.server.request_timeout == 7s);
@@ -318,9 +319,14 @@ TEST_CASE("environment values are parsed per the key's type", "[config]") {
 }
 
 TEST_CASE("environment bools accept true/false/1/0/yes/no", "[config]") {
-  for (const auto& [text, value] : std::vector<std::pair<std::string, bool>>{
-           {"true", true}, {"1", true}, {"yes", true}, {"TRUE", true},
-           {"false", false}, {"0", false}, {"no", false}, {"No", false}}) {
+  for (const auto& [text, value] : std::vector<std::pair<std::string, bool>>{{"true", true},
+                                                                             {"1", true},
+                                                                             {"yes", true},
+                                                                             {"TRUE", true},
+                                                                             {"false", false},
+                                                                             {"0", false},
+                                                                             {"no", false},
+                                                                             {"No", false}}) {
     INFO(text);
     CHECK(load_ok(std::nullopt, {{"SSE_LOG_ACCESS_LOG", text}}).log.access_log == value);
   }
@@ -516,8 +522,7 @@ TEST_CASE("auth.demo_tokens_explicit records that a source set demo_tokens", "[c
   CHECK_FALSE(load_ok(other.path()).auth.demo_tokens_explicit);
 }
 
-TEST_CASE("a JWT secret and a secret file together are an error naming both sources",
-          "[config]") {
+TEST_CASE("a JWT secret and a secret file together are an error naming both sources", "[config]") {
   TempFile file("[auth]\n\njwt_secret = \"abc\"\n");
   const auto message = load_error(file.path(), {{"SSE_AUTH_JWT_SECRET_FILE", "/etc/secret"}});
   CHECK_THAT(message, Contains("auth.jwt_secret_file") && Contains("auth.jwt_secret ") &&
@@ -580,10 +585,8 @@ TEST_CASE("environment_map splits NAME=value entries", "[config]") {
   char c[] = "EMPTY=";
   char d[] = "NOVALUE";
   char* envp[] = {a, b, c, d, nullptr};
-  CHECK(sse::environment_map(envp) == Env{{"SSE_SERVER_PORT", "4000"},
-                                          {"EQUALS", "a=b"},
-                                          {"EMPTY", ""},
-                                          {"NOVALUE", ""}});
+  CHECK(sse::environment_map(envp) ==
+        Env{{"SSE_SERVER_PORT", "4000"}, {"EQUALS", "a=b"}, {"EMPTY", ""}, {"NOVALUE", ""}});
   CHECK(sse::environment_map(nullptr).empty());
 }
 

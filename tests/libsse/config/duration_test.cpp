@@ -1,5 +1,7 @@
 #include "sse/config/duration.hpp"
 
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 using namespace std::chrono_literals;
@@ -77,7 +79,7 @@ TEST_CASE("parse_duration rejects values that overflow milliseconds", "[config]"
   CHECK_THAT(error_for("9223372036854775808ms"), Contains("too large"));  // past int64
   CHECK_THAT(error_for("99999999999999999999999"), Contains("too large"));
   CHECK_THAT(error_for("9223372036854775807"), Contains("too large"));  // seconds * 1000
-  CHECK_THAT(error_for("2562047788016h"), Contains("too large"));    // hours * 3600000
+  CHECK_THAT(error_for("2562047788016h"), Contains("too large"));       // hours * 3600000
   CHECK(parsed("2562047788015h") == 2562047788015h);
 }
 
@@ -94,8 +96,20 @@ TEST_CASE("format_duration writes the shortest exact form", "[config]") {
 }
 
 TEST_CASE("format_duration round-trips through parse_duration", "[config]") {
-  for (auto d : {0ms, 1ms, 999ms, 1000ms, 1001ms, 59s, 60s, 61s, 3599s, 1h, 25h, 300000ms,
-                 std::chrono::milliseconds::max()}) {
+  const std::vector<std::chrono::milliseconds> values = {0ms,
+                                                         1ms,
+                                                         999ms,
+                                                         1000ms,
+                                                         1001ms,
+                                                         59s,
+                                                         60s,
+                                                         61s,
+                                                         3599s,
+                                                         1h,
+                                                         25h,
+                                                         300000ms,
+                                                         std::chrono::milliseconds::max()};
+  for (auto d : values) {
     INFO(d.count());
     auto back = sse::parse_duration(sse::format_duration(d));
     REQUIRE(back.ok());

@@ -42,8 +42,8 @@ struct AuthConfig {
 };
 
 struct LimitsConfig {
-  int max_connections = 1000;         // open streams in all (>= 1)
-  int max_connections_per_user = 5;   // open streams per user (>= 1)
+  int max_connections = 1000;                           // open streams in all (>= 1)
+  int max_connections_per_user = 5;                     // open streams per user (>= 1)
   std::chrono::milliseconds idle_timeout{300000};       // 0 disables
   std::chrono::milliseconds heartbeat_interval{30000};  // > 0
   std::chrono::milliseconds status_interval{5000};      // > 0
@@ -57,9 +57,9 @@ struct LimitsConfig {
 };
 
 struct HistoryConfig {
-  std::string backend = "memory";      // memory | sqlite | redis
+  std::string backend = "memory";       // memory | sqlite | redis
   std::string path = "data/events.db";  // sqlite database (not empty with sqlite)
-  int64_t max_events = 100000;         // >= 1
+  int64_t max_events = 100000;          // >= 1
   std::chrono::milliseconds max_age{std::chrono::hours(24)};  // > 0
 
   bool operator==(const HistoryConfig&) const = default;
@@ -80,7 +80,7 @@ struct CorsConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";  // trace | debug | info | warn | error
+  std::string level = "info";   // trace | debug | info | warn | error
   std::string format = "text";  // text | json
   bool access_log = true;
 

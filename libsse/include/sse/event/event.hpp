@@ -46,7 +46,8 @@ using EventPtr = std::shared_ptr<const Event>;
 
 // What a publisher hands to the hub: everything but the id and the time,
 // which the log assigns. `render_data` builds the JSON payload once they are
-// known (payloads carry both); it must return one line of JSON.
+// known (payloads carry both); it must return one line of JSON. It runs while
+// the hub holds its publish lock: it must not call back into the hub.
 struct EventDraft {
   Channel channel = Channel::kStatus;
   std::string type;

@@ -46,15 +46,14 @@ struct HubSettings {
   WriterSettings writer;
 };
 
-// A stream ready to be handed over: headers sent, socket detached.
+// A stream about to open: admitted, its response not yet sent.
 struct StreamRequest {
-  Poco::Net::StreamSocket socket;
   Subscription subscription;
   StreamOwner owner;
-  ConnectionLimiter::Ticket ticket;   // its place under the connection limits
+  ConnectionLimiter::Ticket ticket;     // its place under the connection limits
   std::optional<EventId> resume_after;  // Last-Event-ID
-  int64_t expires_at_ms = 0;          // token expiry (wall clock), 0 = never
-  std::string preamble;               // "retry: …\n\n"
+  int64_t expires_at_ms = 0;            // token expiry (wall clock), 0 = never
+  std::string preamble;                 // "retry: …\n\n"
 };
 
 class Hub {
@@ -72,10 +71,16 @@ class Hub {
   // stream receives events in id order. Thread-safe.
   Result<Published> publish(const EventDraft& draft);
 
-  // Registers the stream for live events before replaying the log up to the
+  // Registers the stream for live events, then replays the log up to the
   // head it saw, so nothing falls between replay and live and nothing comes
-  // twice. Returns the stream's id. Thread-safe.
+  // twice. Call it before sending the response headers: every event published
+  // after the client sees "200" reaches it. Events queue until connect().
+  // Returns the stream's id. Thread-safe.
   StreamId attach(StreamRequest request);
+  // Hands over the stream's socket (headers sent, detached from Poco).
+  void connect(StreamId id, Poco::Net::StreamSocket socket);
+  // Drops a stream whose response could not be sent.
+  void abandon(StreamId id);
 
   std::vector<StreamSnapshot> streams() const;
   // Closes a stream; false when no such stream is open.

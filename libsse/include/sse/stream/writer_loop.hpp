@@ -45,10 +45,11 @@ struct WriterSettings {
   size_t max_queued = 1024;                // live chunks waiting; one more disconnects
 };
 
-// A stream handed to a loop: headers already sent, socket detached from Poco.
+// A stream registered with a loop. It is registered before its response
+// headers go out, so that no event published after the client sees "200"
+// can miss it; until post_connect() brings the socket, its queue only fills.
 struct NewStream {
   StreamId id = 0;
-  Poco::Net::StreamSocket socket;
   std::string preamble;          // written first ("retry: 3000\n\n")
   bool awaiting_replay = false;  // hold live events until post_replay()
   int64_t expires_at_ms = 0;     // wall-clock end of its token; 0 = never
@@ -69,6 +70,8 @@ class WriterLoop {
   // The post_* calls are thread-safe, never block on a client, and are applied
   // in the order they were posted. Posts after stop are dropped.
   void post_add(NewStream stream);
+  // The stream's socket: response headers sent, detached from Poco.
+  void post_connect(StreamId id, Poco::Net::StreamSocket socket);
   void post_deliver(EventPtr event, std::vector<StreamId> targets);
   void post_replay(StreamId id, std::vector<EventPtr> events);
   void post_close(StreamId id, CloseReason reason);
@@ -92,17 +95,22 @@ class WriterLoop {
     StreamId id;
     CloseReason reason;
   };
+  struct Connect {
+    StreamId id;
+    Poco::Net::StreamSocket socket;
+  };
   struct Drain {
     std::string farewell;
     int64_t deadline_ms;
   };
-  using Command = std::variant<NewStream, Deliver, Replay, Close, Drain>;
+  using Command = std::variant<NewStream, Connect, Deliver, Replay, Close, Drain>;
   struct Stream;
 
   void post(Command command);
   void run();
   void apply(Command& command);
   void add(NewStream& stream);
+  void connect(Connect& connect);
   void deliver(const Deliver& deliver);
   void replay(Replay& replay);
   void start_drain(Drain& drain);
@@ -112,6 +120,7 @@ class WriterLoop {
   void on_readable(Stream& stream);
   void close_stream(StreamId id, CloseReason reason);
   void set_want_write(Stream& stream, bool want);
+  void mark_dirty(Stream& stream);
   int next_timeout_ms() const;
 
   const WriterSettings settings_;

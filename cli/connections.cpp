@@ -1,0 +1,115 @@
+// ssectl connections list|kick: the admin view of open streams.
+
+#include <fmt/format.h>
+
+#include <Poco/JSON/Array.h>
+
+#include "commands.hpp"
+#include "json_util.hpp"
+#include "sse/client/url.hpp"
+
+namespace sse::cli {
+namespace {
+
+struct ConnectionsFlags {
+  std::string user;
+  std::string stream;
+  std::string id;
+};
+
+constexpr const char* kColumns[] = {
+    "id",          "userId",      "stream",     "room",      "remoteAddress",
+    "connectedAt", "lastEventId", "eventsSent", "bytesSent", "queued"};
+constexpr const char* kHeadings[] = {"ID",        "USER",    "STREAM", "ROOM",  "REMOTE",
+                                     "CONNECTED", "LAST-ID", "EVENTS", "BYTES", "QUEUED"};
+constexpr size_t kColumnCount = std::size(kColumns);
+
+void print_table(const Context& ctx, const Poco::JSON::Array::Ptr& connections) {
+  std::vector<std::array<std::string, kColumnCount>> rows;
+  std::array<std::string, kColumnCount> heading;
+  for (size_t c = 0; c < kColumnCount; ++c) heading[c] = kHeadings[c];
+  rows.push_back(heading);
+  for (size_t i = 0; i < connections->size(); ++i) {
+    auto connection = connections->getObject(static_cast<unsigned>(i));
+    std::array<std::string, kColumnCount> row;
+    for (size_t c = 0; c < kColumnCount; ++c) {
+      row[c] = field_text(connection, kColumns[c]);
+      if (row[c].empty()) row[c] = "-";
+    }
+    rows.push_back(std::move(row));
+  }
+  std::array<size_t, kColumnCount> width{};
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < kColumnCount; ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  for (size_t r = 0; r < rows.size(); ++r) {
+    std::string line;
+    for (size_t c = 0; c < kColumnCount; ++c) {
+      line += c + 1 == kColumnCount ? rows[r][c] : fmt::format("{:<{}}  ", rows[r][c], width[c]);
+    }
+    ctx.out().print(r == 0 ? ctx.out().paint(line, ansi::kBold) : line);
+  }
+}
+
+int run_list(Context& ctx, const ConnectionsFlags& flags) {
+  std::string target = "/admin/connections";
+  std::string separator = "?";
+  if (!flags.user.empty()) {
+    target += separator + "user=" + url_encode(flags.user);
+    separator = "&";
+  }
+  if (!flags.stream.empty()) target += separator + "stream=" + url_encode(flags.stream);
+  auto response = ctx.client().get(target);
+  if (!response) ctx.fail_request(response.error());
+  const std::string body = trim_trailing_newlines(response->body);
+  if (ctx.out().format() != OutputFormat::kText) {
+    ctx.out().print(Context::require_json(body, "connections list"));
+    return kExitOk;
+  }
+  std::string error;
+  auto root = parse_json_object(body, &error);
+  auto connections = root ? root->getArray("connections") : nullptr;
+  if (!connections)
+    fail(kExitProtocol, "connections list: the answer has no \"connections\" array");
+  print_table(ctx, connections);
+  return kExitOk;
+}
+
+int run_kick(Context& ctx, const ConnectionsFlags& flags) {
+  auto response = ctx.client().del("/admin/connections/" + url_encode(flags.id));
+  if (!response) {
+    if (response.error().kind == ClientErrorKind::kHttp && response.error().status == 404) {
+      fail(kExitFailure,
+           fmt::format("no open connection has id {}; see ssectl connections list", flags.id));
+    }
+    ctx.fail_request(response.error());
+  }
+  if (ctx.out().format() == OutputFormat::kText) {
+    ctx.out().print(fmt::format("closed connection {}", flags.id));
+  } else {
+    const std::string body = trim_trailing_newlines(response->body);
+    ctx.out().print(body.empty() ? fmt::format(R"({{"closed":"{}"}})", flags.id) : body);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_connections_commands(CLI::App& app, Context& ctx) {
+  auto flags = std::make_shared<ConnectionsFlags>();
+  auto* connections = app.add_subcommand("connections", "list or close open streams (admin)");
+  connections->require_subcommand(1);
+
+  auto* list = connections->add_subcommand("list", "list open streams");
+  list->add_option("--user", flags->user, "only this user's streams")->type_name("U");
+  list->add_option("--stream", flags->stream,
+                   "only this stream: notifications, realtime, chat, status")
+      ->type_name("S");
+  list->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return run_list(ctx, *flags); }; });
+
+  auto* kick = connections->add_subcommand("kick", "close one stream (its client may reconnect)");
+  kick->add_option("ID", flags->id, "connection id, from connections list")->required();
+  kick->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return run_kick(ctx, *flags); }; });
+}
+
+}  // namespace sse::cli

@@ -1,0 +1,47 @@
+#include "json_util.hpp"
+
+#include <sstream>
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+
+namespace sse::cli {
+
+std::optional<Poco::Dynamic::Var> parse_json(const std::string& text, std::string* error) {
+  try {
+    Poco::JSON::Parser parser;
+    return parser.parse(text);
+  } catch (const Poco::Exception& e) {
+    if (error != nullptr) *error = e.message().empty() ? e.displayText() : e.message();
+  } catch (const std::exception& e) {
+    if (error != nullptr) *error = e.what();
+  }
+  return std::nullopt;
+}
+
+Poco::JSON::Object::Ptr parse_json_object(const std::string& text, std::string* error) {
+  auto value = parse_json(text, error);
+  if (!value) return nullptr;
+  if (value->type() != typeid(Poco::JSON::Object::Ptr)) {
+    if (error != nullptr) *error = "not a JSON object";
+    return nullptr;
+  }
+  return value->extract<Poco::JSON::Object::Ptr>();
+}
+
+std::string to_json(const Poco::Dynamic::Var& value) {
+  std::ostringstream out;
+  Poco::JSON::Stringifier::stringify(value, out, 0, -1);
+  return out.str();
+}
+
+std::string field_text(const Poco::JSON::Object::Ptr& object, const std::string& key) {
+  if (!object || !object->has(key) || object->isNull(key)) return "";
+  try {
+    return object->get(key).convert<std::string>();
+  } catch (const std::exception&) {
+    return to_json(object->get(key));
+  }
+}
+
+}  // namespace sse::cli

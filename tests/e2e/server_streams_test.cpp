@@ -1,0 +1,246 @@
+// End-to-end: the four streams and the five POST endpoints against the real
+// sse-server binary — event names, payloads, routing, presence, heartbeats.
+
+#include <catch2/catch.hpp>
+
+#include "support/http.hpp"
+#include "support/process.hpp"
+
+using namespace e2e;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kAlice = user_token("alice");
+const std::string kBob = user_token("bob");
+
+std::string stream_path(const std::string& path, const std::string& token,
+                        const std::string& extra = "") {
+  return path + "?token=" + token + extra;
+}
+
+}  // namespace
+
+TEST_CASE("a stream answers with SSE headers, retry first and ids on events", "[server]") {
+  ServerProcess server;
+  SseClient stream(server.port(), stream_path("/notifications/stream", kDemoToken));
+  REQUIRE(stream.status() == 200);
+  CHECK(stream.header("Content-Type").rfind("text/event-stream", 0) == 0);
+  CHECK(stream.header("Cache-Control") == "no-cache");
+  CHECK(stream.header("X-Accel-Buffering") == "no");
+
+  auto sent = post_json(server.port(), "/notifications/send", kDemoToken,
+                        R"({"title":"Hello","message":"World","type":"info"})");
+  REQUIRE(sent.status == 202);
+  CHECK(json_int(sent.body, "delivered") == 1);
+  REQUIRE(stream.wait_for_events(1));
+  CHECK(stream.stream_bytes().rfind("retry: 3000\n\n", 0) == 0);
+  const auto& event = stream.events()[0];
+  CHECK(event.type == "notification");
+  CHECK(event.last_event_id == json_string(sent.body, "id"));
+  CHECK(json_string(event.data, "title") == "Hello");
+  CHECK(json_string(event.data, "message") == "World");
+  CHECK(json_string(event.data, "type") == "info");
+  CHECK(json_string(event.data, "userId") == "test123");
+  CHECK(json_string(event.data, "id") == event.last_event_id);
+  // ISO-8601 UTC with milliseconds.
+  CHECK(json_string(event.data, "timestamp").size() == 24);
+  CHECK(json_string(event.data, "timestamp").back() == 'Z');
+}
+
+TEST_CASE("notification types map to event names and reach the right users", "[server]") {
+  ServerProcess server;
+  SseClient alice(server.port(), stream_path("/notifications/stream", kAlice));
+  SseClient bob(server.port(), stream_path("/notifications/stream", kBob));
+  REQUIRE(alice.status() == 200);
+  REQUIRE(bob.status() == 200);
+
+  CHECK(post_json(server.port(), "/notifications/send", kAlice,
+                  R"({"title":"t","message":"m","type":"success"})")
+            .status == 202);
+  CHECK(post_json(server.port(), "/notifications/send", kAlice,
+                  R"({"title":"t","message":"m","type":"warning"})")
+            .status == 202);
+  CHECK(post_json(server.port(), "/notifications/send", kAlice,
+                  R"({"title":"t","message":"m","type":"error"})")
+            .status == 202);
+  // Only admins notify others or everyone.
+  auto denied = post_json(server.port(), "/notifications/send", kAlice,
+                          R"({"title":"t","message":"m","userId":"bob"})");
+  CHECK(denied.status == 403);
+  CHECK(post_json(server.port(), "/notifications/send", kAlice,
+                  R"({"title":"t","message":"m","type":"system"})")
+            .status == 403);
+  CHECK(post_json(server.port(), "/notifications/send", kDemoToken,
+                  R"({"title":"to bob","message":"m","userId":"bob"})")
+            .status == 202);
+  CHECK(post_json(server.port(), "/notifications/send", kDemoToken,
+                  R"({"title":"all","message":"m","type":"system"})")
+            .status == 202);
+
+  REQUIRE(alice.wait_for_events(4));
+  REQUIRE(bob.wait_for_events(2));
+  CHECK(alice.events()[0].type == "notification");
+  CHECK(alice.events()[1].type == "error-notification");
+  CHECK(alice.events()[2].type == "error-notification");
+  CHECK(alice.events()[3].type == "system-notification");
+  CHECK(bob.events()[0].type == "notification");
+  CHECK(json_string(bob.events()[0].data, "title") == "to bob");
+  CHECK(bob.events()[1].type == "system-notification");
+  // Nothing else arrives for bob.
+  CHECK_FALSE(bob.wait_for_events(3, 300ms));
+}
+
+TEST_CASE("realtime actions map to events and entityType filters", "[server]") {
+  ServerProcess server;
+  SseClient all(server.port(), stream_path("/realtime/stream", kAlice));
+  SseClient users(server.port(), stream_path("/realtime/stream", kBob, "&entityType=user"));
+  REQUIRE(all.status() == 200);
+  REQUIRE(users.status() == 200);
+  const std::pair<const char*, const char*> actions[] = {{"created", "create"},
+                                                         {"update", "update"},
+                                                         {"deleted", "delete"},
+                                                         {"status-change", "status-change"}};
+  for (auto [action, event] : actions) {
+    auto r = post_json(server.port(), "/realtime/update", kAlice,
+                       std::string(R"({"entityType":"user","entityId":"u1","action":")") + action +
+                           R"(","data":{"status":"online","n":[1,2]}})");
+    CHECK(r.status == 202);
+  }
+  CHECK(post_json(server.port(), "/realtime/update", kAlice,
+                  R"({"entityType":"order","entityId":42,"action":"update","data":null})")
+            .status == 202);
+  auto bad = post_json(server.port(), "/realtime/update", kAlice,
+                       R"({"entityType":"user","entityId":"u1","action":"explode"})");
+  CHECK(bad.status == 400);
+  CHECK(bad.body.find("action") != std::string::npos);
+
+  REQUIRE(all.wait_for_events(5));
+  for (size_t i = 0; i < 4; ++i) CHECK(all.events()[i].type == actions[i].second);
+  CHECK(json_string(all.events()[0].data, "entityType") == "user");
+  CHECK(json_string(all.events()[0].data, "entityId") == "u1");
+  CHECK(all.events()[0].data.find(R"("data":{"status":"online","n":[1,2]})") != std::string::npos);
+  CHECK(json_string(all.events()[4].data, "entityId") == "42");
+  REQUIRE(users.wait_for_events(4));
+  CHECK_FALSE(users.wait_for_events(5, 300ms));
+}
+
+TEST_CASE("chat rooms route messages, announce presence and guard private rooms", "[server]") {
+  ServerProcess server;
+  SseClient watcher(server.port(), stream_path("/chat/stream", kBob, "&room=general"));
+  REQUIRE(watcher.status() == 200);
+  REQUIRE(watcher.wait_for_events(1));
+  CHECK(watcher.events()[0].type == "user-joined");
+  CHECK(json_string(watcher.events()[0].data, "userId") == "bob");
+  {
+    SseClient alice(server.port(), stream_path("/chat/stream", kAlice, "&room=general"));
+    REQUIRE(alice.status() == 200);
+    REQUIRE(watcher.wait_for_events(2));
+    CHECK(watcher.events()[1].type == "user-joined");
+    CHECK(json_string(watcher.events()[1].data, "userId") == "alice");
+    CHECK(
+        post_json(server.port(), "/chat/send", kAlice, R"({"roomId":"general","message":"hi all"})")
+            .status == 202);
+    CHECK(post_json(server.port(), "/chat/typing", kAlice, R"({"roomId":"general"})").status ==
+          202);
+    CHECK(post_json(server.port(), "/chat/send", kAlice,
+                    R"({"roomId":"random","message":"elsewhere"})")
+              .status == 202);
+    REQUIRE(watcher.wait_for_events(4));
+    CHECK(watcher.events()[2].type == "message");
+    CHECK(json_string(watcher.events()[2].data, "message") == "hi all");
+    CHECK(json_string(watcher.events()[2].data, "roomId") == "general");
+    CHECK(json_string(watcher.events()[2].data, "username") == "alice");
+    CHECK(watcher.events()[3].type == "typing");
+    alice.close();
+  }
+  REQUIRE(watcher.wait_for_events(5));
+  CHECK(watcher.events()[4].type == "user-left");
+  CHECK(json_string(watcher.events()[4].data, "userId") == "alice");
+
+  // Private rooms: ops is for admins only.
+  SseClient denied(server.port(), stream_path("/chat/stream", kAlice, "&room=ops"));
+  CHECK(denied.status() == 403);
+  CHECK(
+      post_json(server.port(), "/chat/send", kAlice, R"({"roomId":"ops","message":"x"})").status ==
+      403);
+  CHECK(post_json(server.port(), "/chat/send", kAlice, R"({"roomId":"bad room!","message":"x"})")
+            .status == 400);
+  SseClient every_room(server.port(), stream_path("/chat/stream", kAlice));
+  SseClient admin(server.port(), stream_path("/chat/stream", kDemoToken));
+  REQUIRE(every_room.status() == 200);
+  CHECK(post_json(server.port(), "/chat/send", kDemoToken, R"({"roomId":"ops","message":"secret"})")
+            .status == 202);
+  CHECK(post_json(server.port(), "/chat/send", kDemoToken, R"({"roomId":"lobby","message":"open"})")
+            .status == 202);
+  REQUIRE(admin.wait_for_events(2));
+  REQUIRE(every_room.wait_for_events(1));
+  CHECK(json_string(every_room.events()[0].data, "message") == "open");
+  CHECK_FALSE(every_room.wait_for_events(2, 300ms));
+}
+
+TEST_CASE("the status stream needs no token and carries status, maintenance and heartbeats",
+          "[server]") {
+  ServerProcess server(
+      {{"SSE_LIMITS_STATUS_INTERVAL", "200ms"}, {"SSE_LIMITS_HEARTBEAT_INTERVAL", "250ms"}});
+  SseClient status(server.port(), "/system/status/stream");
+  REQUIRE(status.status() == 200);
+  CHECK(post_json(server.port(), "/system/maintenance", kAlice, R"({"message":"x"})").status ==
+        403);
+  auto m =
+      post_json(server.port(), "/system/maintenance", kDemoToken,
+                R"({"message":"upgrade","startsAt":"2026-12-01T02:00:00Z","durationSeconds":600})");
+  CHECK(m.status == 202);
+  REQUIRE(status.wait_for_events(6));
+  bool saw_status = false, saw_heartbeat = false, saw_maintenance = false;
+  for (const auto& e : status.events()) {
+    if (e.type == "status") {
+      saw_status = true;
+      CHECK(json_string(e.data, "status") == "ok");
+      CHECK(e.data.find("\"uptime\"") != std::string::npos);
+      CHECK(e.data.find("\"connections\"") != std::string::npos);
+      CHECK(e.data.find("\"memory\"") != std::string::npos);
+      CHECK(e.data.find("\"cpu\"") != std::string::npos);
+    }
+    if (e.type == "heartbeat") {
+      saw_heartbeat = true;
+      CHECK(e.data.find("\"timestamp\"") != std::string::npos);
+    }
+    if (e.type == "maintenance") {
+      saw_maintenance = true;
+      CHECK(json_string(e.data, "message") == "upgrade");
+      CHECK(json_string(e.data, "startsAt") == "2026-12-01T02:00:00.000Z");
+      CHECK(json_int(e.data, "durationSeconds") == 600);
+    }
+  }
+  CHECK(saw_status);
+  CHECK(saw_heartbeat);
+  CHECK(saw_maintenance);
+  auto snapshot = http(server.port(), "GET", "/system/status");
+  CHECK(snapshot.status == 200);
+  CHECK(json_string(snapshot.body, "status") == "ok");
+}
+
+TEST_CASE("heartbeats carry no id, so they never move Last-Event-ID", "[server]") {
+  ServerProcess server({{"SSE_LIMITS_HEARTBEAT_INTERVAL", "100ms"}});
+  SseClient stream(server.port(), stream_path("/realtime/stream", kAlice));
+  REQUIRE(stream.status() == 200);
+  REQUIRE(post_json(server.port(), "/realtime/update", kAlice,
+                    R"({"entityType":"t","entityId":"1","action":"create","data":{}})")
+              .status == 202);
+  REQUIRE(stream.wait_for_events(4));
+  for (const auto& e : stream.events()) {
+    if (e.type == "heartbeat") CHECK((e.last_event_id.empty() || e.last_event_id == "1"));
+  }
+  CHECK(stream.stream_bytes().find("event: heartbeat\ndata:") != std::string::npos);
+  CHECK(stream.stream_bytes().find("id: \nevent: heartbeat") == std::string::npos);
+}
+
+TEST_CASE("the demo token from the spec works against the default configuration", "[server]") {
+  ServerProcess server;
+  auto r = post_json(server.port(), "/chat/send", kDemoToken,
+                     R"({"roomId":"general","message":"hello"})");
+  CHECK(r.status == 202);
+  SseClient admin_room(server.port(), stream_path("/chat/stream", kDemoToken, "&room=ops"));
+  CHECK(admin_room.status() == 200);
+}

@@ -1,0 +1,92 @@
+#pragma once
+
+// Shared helpers for the ssectl end-to-end tests: run the real ssectl binary
+// with a clean environment (no user config, no SSECTL_* from the caller).
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/http.hpp"
+#include "support/process.hpp"
+
+namespace e2e {
+
+// The environment every ssectl run starts from; `extra` is laid over it.
+inline std::map<std::string, std::string> ssectl_env(
+    std::map<std::string, std::string> extra = {}) {
+  std::map<std::string, std::string> env = {{"XDG_CONFIG_HOME", "/nonexistent/ssectl-e2e"},
+                                            {"SSECTL_SERVER", ""},
+                                            {"SSECTL_TOKEN", ""},
+                                            {"SSECTL_TOKEN_FILE", ""},
+                                            {"SSECTL_OUTPUT", ""},
+                                            {"SSECTL_TIMEOUT", ""},
+                                            {"SSECTL_COLOR", ""},
+                                            {"NO_COLOR", ""}};
+  for (auto& [key, value] : extra) env[key] = value;
+  return env;
+}
+
+inline CommandResult ssectl(const std::vector<std::string>& args, const std::string& input = "",
+                            const std::map<std::string, std::string>& env = {},
+                            std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  std::vector<std::string> argv = {ssectl_bin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv, input, ssectl_env(env), timeout);
+}
+
+// ssectl started in the background (tail); `args` follow the binary.
+inline std::unique_ptr<Child> ssectl_child(const std::vector<std::string>& args,
+                                           const std::map<std::string, std::string>& env = {}) {
+  std::vector<std::string> argv = {ssectl_bin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return std::make_unique<Child>(argv, ssectl_env(env));
+}
+
+// Server environment for these tests: status ticks off (they would add
+// events to the log), unless a test turns them on. Use as
+// ServerProcess server({SSECTL_NO_STATUS_TICKS, {"SSE_LIMITS_RETRY", "500ms"}}).
+#define SSECTL_NO_STATUS_TICKS \
+  { "SSE_LIMITS_STATUS_INTERVAL", "1h" }
+
+// Waits until the server lists `count` open streams (optionally of one kind).
+inline bool wait_for_streams(int port, size_t count, const std::string& stream = "",
+                             std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const std::string target =
+      stream.empty() ? "/admin/connections" : "/admin/connections?stream=" + stream;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto response = http(port, "GET", target, "", {{"Authorization", "Bearer " + kDemoToken}});
+    size_t found = 0;
+    for (size_t at = response.body.find("\"id\":"); at != std::string::npos;
+         at = response.body.find("\"id\":", at + 1)) {
+      ++found;
+    }
+    if (response.status == 200 && found == count) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// Reads a child's stderr until `needle` shows up (Child only waits on stdout).
+inline bool wait_for_stderr(Child& child, const std::string& needle,
+                            std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (child.err().find(needle) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    (void)child.wait_for_output("\x01never\x01", std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+inline size_t count_of(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + needle.size()))
+    ++n;
+  return n;
+}
+
+}  // namespace e2e
