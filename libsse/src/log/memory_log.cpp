@@ -7,15 +7,22 @@ namespace sse {
 MemoryEventLog::MemoryEventLog(RetentionPolicy policy, const Clock& clock)
     : policy_(policy), clock_(clock) {}
 
-Result<EventPtr> MemoryEventLog::append(const EventDraft& draft) {
-  std::lock_guard lock(mu_);
-  const int64_t now = clock_.now_ms();
-  auto sealed = seal_event(draft, head_ + 1, now);
-  if (!sealed) return sealed;
-  head_ += 1;
-  events_.push_back(*sealed);
-  prune_locked(now);
-  return sealed;
+void MemoryEventLog::append(const EventDraft& draft, AppendCallback done) {
+  // The callback runs under append_mu_ (so callbacks come in id order) but
+  // outside mu_ (so the callback may read the log).
+  std::lock_guard order(append_mu_);
+  Result<EventPtr> sealed = make_error("unreachable");
+  {
+    std::lock_guard lock(mu_);
+    const int64_t now = clock_.now_ms();
+    sealed = seal_event(draft, head_ + 1, now);
+    if (sealed) {
+      head_ += 1;
+      events_.push_back(*sealed);
+      prune_locked(now);
+    }
+  }
+  done(std::move(sealed));
 }
 
 void MemoryEventLog::prune_locked(int64_t now_ms) {
@@ -32,28 +39,34 @@ bool MemoryEventLog::covers_locked(EventId after) const {
   return after + 1 >= oldest_held;
 }
 
-ReplayResult MemoryEventLog::replay(EventId after, EventId up_to,
-                                    const EventFilter& filter) const {
+ReplayPage MemoryEventLog::replay(EventId after, EventId up_to, const EventFilter& filter,
+                                  size_t max_events) const {
+  ReplayPage page;
+  page.next_after = after;
   std::vector<EventPtr> candidates;
-  ReplayResult result;
   {
     std::lock_guard lock(mu_);
-    result.complete = covers_locked(after);
+    up_to = std::min(up_to, head_);
     // Ids in the ring are consecutive, so the start is found by arithmetic.
-    if (!events_.empty() && up_to > after) {
+    if (!events_.empty() && up_to > after && up_to >= events_.front()->id) {
       const EventId first = events_.front()->id;
-      size_t begin = after < first ? 0 : static_cast<size_t>(after - first + 1);
-      size_t end = std::min(events_.size(), static_cast<size_t>(up_to - first + 1));
-      if (up_to >= first && begin < end) {
-        candidates.assign(events_.begin() + begin, events_.begin() + end);
-      }
+      const size_t begin = after < first ? 0 : static_cast<size_t>(after - first + 1);
+      const size_t end = static_cast<size_t>(up_to - first + 1);
+      candidates.assign(events_.begin() + begin, events_.begin() + end);
     }
   }
   // Filtering happens outside the lock so appends are never held up by it.
+  page.finished = true;
   for (auto& event : candidates) {
-    if (!filter || filter(*event)) result.events.push_back(std::move(event));
+    if (page.events.size() == max_events) {
+      page.finished = false;
+      break;
+    }
+    page.next_after = event->id;
+    if (!filter || filter(*event)) page.events.push_back(std::move(event));
   }
-  return result;
+  if (page.finished) page.next_after = std::max(page.next_after, up_to);
+  return page;
 }
 
 bool MemoryEventLog::covers(EventId after) const {

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "sse/log/memory_log.hpp"
+#include "sse/log/sqlite_log.hpp"
 #include "sse/server/routes.hpp"
 #include "sse/server/server_context.hpp"
 #include "sse/server/system_status.hpp"
@@ -90,6 +91,21 @@ std::string farewell_frame(int64_t now_ms) {
   return out;
 }
 
+Result<std::unique_ptr<EventLog>> open_event_log(const HistoryConfig& history, const Clock& clock) {
+  RetentionPolicy retention;
+  retention.max_events = static_cast<size_t>(history.max_events);
+  retention.max_age_ms = history.max_age.count();
+  if (history.backend == "memory") {
+    return std::unique_ptr<EventLog>(std::make_unique<MemoryEventLog>(retention, clock));
+  }
+  SqliteLogOptions options;
+  options.path = history.path;
+  options.retention = retention;
+  auto log = SqliteEventLog::open(std::move(options), clock);
+  if (!log) return log.error();
+  return std::unique_ptr<EventLog>(std::move(*log));
+}
+
 }  // namespace
 
 bool is_loopback_host(const std::string& host) {
@@ -138,10 +154,9 @@ void Server::Impl::status_loop() {
 }
 
 Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, const Clock& clock) {
-  if (config.history.backend != "memory") {
+  if (config.history.backend == "redis") {
     return make_error(
-        fmt::format("history.backend: '{}' is not available in this build (use \"memory\")",
-                    config.history.backend));
+        "history.backend: 'redis' is not available in this build (use \"sqlite\" or \"memory\")");
   }
   if (config.auth.demo_tokens && !config.auth.demo_tokens_explicit &&
       !is_loopback_host(config.server.host)) {
@@ -155,10 +170,9 @@ Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, co
   if (!auth) return auth.error();
   auto impl = std::make_unique<Impl>(std::move(config), std::move(*auth), clock, logger);
   ServerContext& ctx = impl->ctx;
-  RetentionPolicy retention;
-  retention.max_events = static_cast<size_t>(ctx.config.history.max_events);
-  retention.max_age_ms = ctx.config.history.max_age.count();
-  ctx.log = std::make_unique<MemoryEventLog>(retention, clock);
+  auto log = open_event_log(ctx.config.history, clock);
+  if (!log) return log.error();
+  ctx.log = std::move(*log);
 
   HubSettings hub;
   hub.writer_threads = ctx.config.server.writer_threads > 0

@@ -117,8 +117,8 @@ void WriterLoop::post_connect(StreamId id, Poco::Net::StreamSocket socket) {
 void WriterLoop::post_deliver(EventPtr event, std::vector<StreamId> targets) {
   post(Deliver{std::move(event), std::move(targets)});
 }
-void WriterLoop::post_replay(StreamId id, std::vector<EventPtr> events) {
-  post(Replay{id, std::move(events)});
+void WriterLoop::post_replay(StreamId id, std::vector<EventPtr> events, bool last_page) {
+  post(Replay{id, std::move(events), last_page});
 }
 void WriterLoop::post_close(StreamId id, CloseReason reason) { post(Close{id, reason}); }
 
@@ -258,10 +258,12 @@ void WriterLoop::replay(Replay& replay) {
   if (it == streams_.end()) return;
   Stream& stream = *it->second;
   for (auto& event : replay.events) stream.push({wire_of(event), event->id, false});
-  // Live events held meanwhile all have ids above the replay's upper bound.
-  for (auto& event : stream.held) stream.push({wire_of(event), event->id, true});
-  stream.held.clear();
-  stream.awaiting_replay = false;
+  if (replay.last_page) {
+    // Live events held meanwhile all have ids above the replay's upper bound.
+    for (auto& event : stream.held) stream.push({wire_of(event), event->id, true});
+    stream.held.clear();
+    stream.awaiting_replay = false;
+  }
   if (!replay.events.empty()) stream.last_event_steady_ms = clock_.steady_ms();
   mark_dirty(stream);
 }

@@ -214,6 +214,8 @@ ServerProcess::ServerProcess(Env env, std::vector<std::string> args)
     : env_(env), args_(std::move(args)) {
   // Quiet by default; a test that wants the access log sets SSE_LOG_LEVEL.
   env_.try_emplace("SSE_LOG_LEVEL", "warn");
+  // The durable log (the default backend) in this test's own directory.
+  env_.try_emplace("SSE_HISTORY_PATH", (data_dir_.path() / "events.db").string());
   start(0);
 }
 

@@ -60,6 +60,8 @@ class TempDir {
   TempDir();
   ~TempDir();
   const std::filesystem::path& path() const { return path_; }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
   std::string file(const std::string& name, const std::string& content) const;
 
  private:
@@ -82,11 +84,12 @@ class ServerProcess {
 
   // Sends a signal and waits for the exit; the exit code (nullopt: still running).
   std::optional<int> stop(int sig, std::chrono::milliseconds timeout = std::chrono::seconds(5));
-  // Starts again on the same port with the same settings.
+  // Starts again on the same port with the same settings and data directory.
   void restart();
 
  private:
   void start(int port);
+  TempDir data_dir_;
   std::map<std::string, std::string> env_;
   std::vector<std::string> args_;
   std::unique_ptr<Child> child_;

@@ -189,7 +189,7 @@ TEST_CASE("built-in defaults are the spec's", "[config]") {
   CHECK(c.limits.max_body_bytes == 65536);
   CHECK(c.limits.publish_rate == 20);
   CHECK(c.limits.publish_burst == 40);
-  CHECK(c.history.backend == "memory");
+  CHECK(c.history.backend == "sqlite");
   CHECK(c.history.max_events == 100000);
   CHECK(c.history.max_age == 24h);
   CHECK(c.chat.private_rooms.at("ops") == std::vector<std::string>{"admin"});

@@ -57,7 +57,7 @@ struct LimitsConfig {
 };
 
 struct HistoryConfig {
-  std::string backend = "memory";       // memory | sqlite | redis
+  std::string backend = "sqlite";       // sqlite | memory | redis
   std::string path = "data/events.db";  // sqlite database (not empty with sqlite)
   int64_t max_events = 100000;          // >= 1
   std::chrono::milliseconds max_age{std::chrono::hours(24)};  // > 0

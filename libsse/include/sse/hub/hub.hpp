@@ -6,10 +6,13 @@
 // loops. It never blocks on a client: delivery is a post to a writer loop.
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -67,8 +70,9 @@ class Hub {
     EventPtr event;
     size_t delivered = 0;  // live streams it was routed to
   };
-  // Appends to the log, then routes. Publishing is serialised so that every
-  // stream receives events in id order. Thread-safe.
+  // Appends to the log and, once the event is durable, routes it. Routing
+  // happens in id order (the log calls back in order), so every stream
+  // receives its events in order. Blocks until routed. Thread-safe.
   Result<Published> publish(const EventDraft& draft);
 
   // Registers the stream for live events, then replays the log up to the
@@ -102,6 +106,19 @@ class Hub {
     ConnectionLimiter::Ticket ticket;
   };
 
+  struct ReplayJob {
+    StreamId id;
+    Subscription subscription;
+    EventId after;
+    EventId up_to;
+    std::shared_ptr<StreamStats> stats;
+  };
+
+  size_t route(const EventPtr& event);  // mu_ held
+  // Appends; once durable, routes and calls `done` (may be empty) on the
+  // log's callback thread.
+  void append_and_route(const EventDraft& draft, std::function<void(Result<Published>)> done);
+  void replay_loop();
   void on_closed(StreamId id, CloseReason reason);
   void announce_presence(const Subscription& sub, const StreamOwner& owner, bool joined);
 
@@ -114,9 +131,18 @@ class Hub {
   std::unordered_map<StreamId, Entry> entries_;
   std::array<uint64_t, kChannelCount> open_by_channel_{};
   std::unordered_map<std::string, size_t> presence_;  // "room\nuser" -> open chat streams
+  EventId last_routed_ = 0;  // every event up to here went to the streams open then
   StreamId next_id_ = 1;
   size_t next_loop_ = 0;
   std::atomic<bool> shutting_down_{false};
+
+  // Replays run on one thread, page by page, and wait while a stream's queue
+  // is full: a long replay neither holds an HTTP worker nor the whole history.
+  std::mutex replay_mu_;
+  std::condition_variable replay_cv_;
+  std::deque<ReplayJob> replay_jobs_;
+  bool replay_stop_ = false;
+  std::thread replay_thread_;
 };
 
 }  // namespace sse

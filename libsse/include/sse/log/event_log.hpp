@@ -2,7 +2,8 @@
 
 // The one ordered event log. Every published event is appended here first and
 // gets its id here; a reconnecting client is replayed from here. Backends:
-// memory (MemoryEventLog), SQLite and Redis implement the same contract.
+// memory (MemoryEventLog) and SQLite (SqliteEventLog) implement the same
+// contract; a Redis backend will too.
 
 #include <functional>
 #include <memory>
@@ -15,11 +16,15 @@ namespace sse {
 
 using EventFilter = std::function<bool(const Event&)>;
 
-struct ReplayResult {
-  std::vector<EventPtr> events;  // in id order
-  // False when events after `after` were already pruned (or `after` is not an
-  // id this log ever gave out): the client may have lost events.
-  bool complete = true;
+// Called once per append, when the event is durable (or failed). Calls come
+// in id order, one at a time, so a callback that routes the event delivers
+// every stream's events in order. A callback must not append.
+using AppendCallback = std::function<void(Result<EventPtr>)>;
+
+struct ReplayPage {
+  std::vector<EventPtr> events;  // accepted by the filter, in id order
+  EventId next_after = 0;        // resume the scan after this id
+  bool finished = true;          // the scan reached `up_to`
 };
 
 class EventLog {
@@ -27,23 +32,31 @@ class EventLog {
   virtual ~EventLog() = default;
 
   // Assigns the next id (strictly greater than every earlier one, also across
-  // restarts for durable backends), seals the draft and stores it. The event
-  // is durable, as far as the backend is, when this returns. Thread-safe.
-  virtual Result<EventPtr> append(const EventDraft& draft) = 0;
+  // restarts for durable backends), seals the draft, stores it and then calls
+  // `done` — on this thread or on the log's own writer thread. Durable
+  // backends may batch appends into one commit. Thread-safe.
+  virtual void append(const EventDraft& draft, AppendCallback done) = 0;
 
-  // The events with after < id <= up_to that `filter` accepts, oldest first.
-  // Thread-safe; does not block appends for longer than a copy of pointers.
-  virtual ReplayResult replay(EventId after, EventId up_to, const EventFilter& filter) const = 0;
+  // Scans the events with after < id <= up_to, oldest first, and returns at
+  // most `max_events` of them that `filter` accepts. Large replays go page by
+  // page so that no reader holds the whole history. Thread-safe; never blocks
+  // appends for longer than a copy of pointers or one read transaction.
+  virtual ReplayPage replay(EventId after, EventId up_to, const EventFilter& filter,
+                            size_t max_events) const = 0;
 
-  // Whether every event after `after` is still held (a replay would be
-  // complete). Cheap; used to answer before a stream's headers go out.
+  // Whether every event after `after` is still held (a replay from there would
+  // be complete). False for an id this log never gave out.
   virtual bool covers(EventId after) const = 0;
 
-  // The id of the newest event, 0 when none was ever appended.
+  // The id of the newest durable event; 0 when none was ever appended.
   virtual EventId head() const = 0;
 
   // Number of events held now.
   virtual size_t size() const = 0;
 };
+
+// Appends and waits for the outcome; for callers that publish one event at a
+// time (tests, tools).
+Result<EventPtr> append_and_wait(EventLog& log, const EventDraft& draft);
 
 }  // namespace sse

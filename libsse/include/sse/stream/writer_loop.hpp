@@ -73,7 +73,8 @@ class WriterLoop {
   // The stream's socket: response headers sent, detached from Poco.
   void post_connect(StreamId id, Poco::Net::StreamSocket socket);
   void post_deliver(EventPtr event, std::vector<StreamId> targets);
-  void post_replay(StreamId id, std::vector<EventPtr> events);
+  // One page of a stream's replay; live events stay held until the last page.
+  void post_replay(StreamId id, std::vector<EventPtr> events, bool last_page);
   void post_close(StreamId id, CloseReason reason);
 
   // Queues `farewell` on every stream, flushes until `deadline_steady_ms`,
@@ -90,6 +91,7 @@ class WriterLoop {
   struct Replay {
     StreamId id;
     std::vector<EventPtr> events;
+    bool last_page;
   };
   struct Close {
     StreamId id;

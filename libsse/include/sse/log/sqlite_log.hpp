@@ -1,0 +1,78 @@
+#pragma once
+
+// The durable event log: SQLite in WAL mode (Poco::Data::SQLite).
+//
+// Appends are group-committed: a writer thread takes every append waiting at
+// that moment, assigns their ids, inserts them in one transaction and only
+// then calls each one back, so a publisher is answered only once its event is
+// on disk (as far as the OS is concerned: synchronous=NORMAL survives a
+// process crash; a power cut may lose the last commits). Ids keep increasing
+// across restarts (AUTOINCREMENT remembers the largest id ever used, even after
+// pruning). Retention (max_events, max_age) is enforced in the background.
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "sse/log/event_log.hpp"
+#include "sse/log/memory_log.hpp"
+#include "sse/util/clock.hpp"
+
+namespace sse {
+
+struct SqliteLogOptions {
+  std::string path;  // created (with its directory) when missing
+  RetentionPolicy retention;
+  int64_t prune_interval_ms = 10'000;
+  size_t max_batch = 1024;  // appends per transaction at most
+};
+
+class SqliteEventLog final : public EventLog {
+ public:
+  // Opens or creates the database. A file that is not a readable SQLite
+  // database of this schema is an error naming the file, never an empty log.
+  static Result<std::unique_ptr<SqliteEventLog>> open(SqliteLogOptions options, const Clock& clock);
+  ~SqliteEventLog() override;  // commits what is pending, then stops
+  SqliteEventLog(const SqliteEventLog&) = delete;
+  SqliteEventLog& operator=(const SqliteEventLog&) = delete;
+
+  void append(const EventDraft& draft, AppendCallback done) override;
+  ReplayPage replay(EventId after, EventId up_to, const EventFilter& filter,
+                    size_t max_events) const override;
+  bool covers(EventId after) const override;
+  EventId head() const override { return head_.load(); }
+  size_t size() const override { return size_.load(); }
+
+  // Runs retention now (the background pass calls this). Thread-safe.
+  void prune();
+
+ private:
+  struct Impl;
+  struct Pending {
+    EventDraft draft;
+    AppendCallback done;
+  };
+  SqliteEventLog(std::unique_ptr<Impl> impl, SqliteLogOptions options, const Clock& clock);
+  void writer_loop();
+  void commit(std::vector<Pending>& batch);
+
+  std::unique_ptr<Impl> impl_;
+  const SqliteLogOptions options_;
+  const Clock& clock_;
+
+  std::atomic<EventId> head_{0};
+  std::atomic<EventId> first_id_{1};  // oldest id held (head_ + 1 when empty)
+  std::atomic<size_t> size_{0};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Pending> pending_;
+  bool stopping_ = false;
+  std::thread writer_;
+};
+
+}  // namespace sse

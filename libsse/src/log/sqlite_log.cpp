@@ -1,0 +1,285 @@
+#include "sse/log/sqlite_log.hpp"
+
+#include <filesystem>
+
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+#include <fmt/format.h>
+
+namespace sse {
+namespace {
+
+using namespace Poco::Data::Keywords;
+using Poco::Data::Session;
+
+constexpr int kSchemaVersion = 1;
+// A replay call reads at most this many rows before it returns a page, so a
+// filter that rejects most events still yields the thread now and then.
+constexpr size_t kMaxRowsScanned = 4096;
+
+void register_sqlite_once() {
+  static const bool registered = [] {
+    Poco::Data::SQLite::Connector::registerConnector();
+    return true;
+  }();
+  (void)registered;
+}
+
+Session open_session(const std::string& path) {
+  Session session("SQLite", path);
+  session << "PRAGMA busy_timeout = 5000", now;
+  return session;
+}
+
+// The columns of a page of rows, bound in bulk.
+struct Rows {
+  std::vector<Poco::Int64> id;
+  std::vector<int> channel;
+  std::vector<std::string> type, data, user_id, room, entity_type;
+  std::vector<Poco::Int64> time_ms;
+};
+
+}  // namespace
+
+struct SqliteEventLog::Impl {
+  explicit Impl(const std::string& db_path)
+      : path(db_path), writer(open_session(db_path)), reader(open_session(db_path)) {}
+  std::string path;
+  Session writer;  // the writer thread's (and prune's, under prune_mu)
+  std::mutex writer_mu;
+  mutable Session reader;
+  mutable std::mutex reader_mu;
+};
+
+Result<std::unique_ptr<SqliteEventLog>> SqliteEventLog::open(SqliteLogOptions options,
+                                                             const Clock& clock) {
+  register_sqlite_once();
+  const std::string& path = options.path;
+  std::error_code ec;
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) {
+    return make_error(fmt::format("history.path: cannot create the directory '{}': {}",
+                                  parent.string(), ec.message()));
+  }
+  try {
+    auto impl = std::make_unique<Impl>(path);
+    Session& s = impl->writer;
+    // A damaged or foreign file fails here, loudly.
+    std::string check;
+    s << "PRAGMA quick_check", into(check), now;
+    if (check != "ok") {
+      return make_error(
+          fmt::format("history.path: '{}' is damaged (quick_check: {})", path, check));
+    }
+    int version = 0;
+    s << "PRAGMA user_version", into(version), now;
+    if (version != 0 && version != kSchemaVersion) {
+      return make_error(fmt::format("history.path: '{}' has schema version {}, this build reads {}",
+                                    path, version, kSchemaVersion));
+    }
+    std::string mode;
+    s << "PRAGMA journal_mode = WAL", into(mode), now;
+    s << "PRAGMA synchronous = NORMAL", now;
+    s << "CREATE TABLE IF NOT EXISTS events ("
+         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+         " channel INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,"
+         " user_id TEXT NOT NULL, room TEXT NOT NULL, entity_type TEXT NOT NULL,"
+         " time_ms INTEGER NOT NULL)",
+        now;
+    s << "CREATE INDEX IF NOT EXISTS events_time ON events(time_ms)", now;
+    s << fmt::format("PRAGMA user_version = {}", kSchemaVersion), now;
+
+    Poco::Int64 max_id = 0, min_id = 0, count = 0, sequence = 0;
+    s << "SELECT IFNULL(MAX(id), 0), IFNULL(MIN(id), 0), COUNT(*) FROM events", into(max_id),
+        into(min_id), into(count), now;
+    s << "SELECT IFNULL(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'events'", into(sequence),
+        now;
+    auto log = std::unique_ptr<SqliteEventLog>(
+        new SqliteEventLog(std::move(impl), std::move(options), clock));
+    const EventId head = static_cast<EventId>(std::max(max_id, sequence));
+    log->head_ = head;
+    log->first_id_ = count > 0 ? static_cast<EventId>(min_id) : head + 1;
+    log->size_ = static_cast<size_t>(count);
+    log->prune();
+    log->writer_ = std::thread([raw = log.get()] { raw->writer_loop(); });
+    return log;
+  } catch (const Poco::Exception& e) {
+    return make_error(fmt::format("history.path: '{}' is not a usable SQLite database: {}", path,
+                                  e.displayText()));
+  }
+}
+
+SqliteEventLog::SqliteEventLog(std::unique_ptr<Impl> impl, SqliteLogOptions options,
+                               const Clock& clock)
+    : impl_(std::move(impl)), options_(std::move(options)), clock_(clock) {}
+
+SqliteEventLog::~SqliteEventLog() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+void SqliteEventLog::append(const EventDraft& draft, AppendCallback done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      pending_.push_back({draft, std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(make_error("the event log is closed"));
+}
+
+void SqliteEventLog::writer_loop() {
+  std::vector<Pending> batch;
+  int64_t next_prune = clock_.steady_ms() + options_.prune_interval_ms;
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait_for(lock, std::chrono::milliseconds(options_.prune_interval_ms),
+                 [this] { return stopping_ || !pending_.empty(); });
+    if (pending_.empty() && stopping_) return;
+    // Group commit: everything that queued up while the last commit ran.
+    const size_t take = std::min(pending_.size(), options_.max_batch);
+    batch.assign(std::make_move_iterator(pending_.begin()),
+                 std::make_move_iterator(pending_.begin() + static_cast<long>(take)));
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(take));
+    lock.unlock();
+    if (!batch.empty()) commit(batch);
+    batch.clear();
+    if (clock_.steady_ms() >= next_prune) {
+      prune();
+      next_prune = clock_.steady_ms() + options_.prune_interval_ms;
+    }
+    lock.lock();
+  }
+}
+
+void SqliteEventLog::commit(std::vector<Pending>& batch) {
+  const int64_t now_ms = clock_.now_ms();
+  std::vector<Result<EventPtr>> sealed;
+  sealed.reserve(batch.size());
+  Rows rows;
+  EventId next = head_.load() + 1;
+  for (const Pending& p : batch) {
+    auto event = seal_event(p.draft, next, now_ms);
+    if (event) {
+      const Event& e = **event;
+      rows.id.push_back(static_cast<Poco::Int64>(e.id));
+      rows.channel.push_back(static_cast<int>(e.channel));
+      rows.type.push_back(e.type);
+      rows.data.push_back(e.data);
+      rows.user_id.push_back(e.audience.user_id);
+      rows.room.push_back(e.audience.room);
+      rows.entity_type.push_back(e.audience.entity_type);
+      rows.time_ms.push_back(e.time_ms);
+      ++next;
+    }
+    sealed.push_back(std::move(event));
+  }
+  std::string failure;
+  if (!rows.id.empty()) {
+    std::lock_guard lock(impl_->writer_mu);
+    Session& s = impl_->writer;
+    try {
+      s.begin();
+      s << "INSERT INTO events (id, channel, type, data, user_id, room, entity_type, time_ms)"
+           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          use(rows.id), use(rows.channel), use(rows.type), use(rows.data), use(rows.user_id),
+          use(rows.room), use(rows.entity_type), use(rows.time_ms), now;
+      s.commit();
+    } catch (const Poco::Exception& e) {
+      failure = fmt::format("the event log could not store the event: {}", e.displayText());
+      try {
+        s.rollback();
+      } catch (...) {
+      }
+    }
+  }
+  if (failure.empty() && !rows.id.empty()) {
+    if (size_.load() == 0) first_id_ = static_cast<EventId>(rows.id.front());
+    head_ = static_cast<EventId>(rows.id.back());
+    size_ += rows.id.size();
+    // The count bound holds after every commit (a range delete on the key);
+    // the age bound waits for the periodic pass.
+    if (size_.load() > options_.retention.max_events) prune();
+  }
+  // Callbacks in id order, after the commit.
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!failure.empty() && sealed[i]) {
+      batch[i].done(make_error(failure));
+    } else {
+      batch[i].done(std::move(sealed[i]));
+    }
+  }
+}
+
+void SqliteEventLog::prune() {
+  const RetentionPolicy& policy = options_.retention;
+  std::lock_guard lock(impl_->writer_mu);
+  Session& s = impl_->writer;
+  try {
+    const Poco::Int64 head = static_cast<Poco::Int64>(head_.load());
+    Poco::Int64 keep_from =
+        head - static_cast<Poco::Int64>(std::max<size_t>(policy.max_events, 1)) + 1;
+    s << "DELETE FROM events WHERE id < ?", use(keep_from), now;
+    if (policy.max_age_ms > 0) {
+      Poco::Int64 cutoff = clock_.now_ms() - policy.max_age_ms;
+      s << "DELETE FROM events WHERE time_ms < ?", use(cutoff), now;
+    }
+    Poco::Int64 min_id = 0, count = 0;
+    s << "SELECT IFNULL(MIN(id), 0), COUNT(*) FROM events", into(min_id), into(count), now;
+    // Appends only run on the writer thread, which also runs this, or before it starts.
+    first_id_ = count > 0 ? static_cast<EventId>(min_id) : head_.load() + 1;
+    size_ = static_cast<size_t>(count);
+  } catch (const Poco::Exception&) {
+    // Retention is retried on the next pass; a failure here loses nothing.
+  }
+}
+
+bool SqliteEventLog::covers(EventId after) const {
+  return after <= head_.load() && after + 1 >= first_id_.load();
+}
+
+ReplayPage SqliteEventLog::replay(EventId after, EventId up_to, const EventFilter& filter,
+                                  size_t max_events) const {
+  ReplayPage page;
+  page.next_after = after;
+  up_to = std::min(up_to, head_.load());
+  size_t scanned = 0;
+  std::lock_guard lock(impl_->reader_mu);
+  while (page.next_after < up_to && page.events.size() < max_events && scanned < kMaxRowsScanned) {
+    Rows rows;
+    Poco::Int64 from = static_cast<Poco::Int64>(page.next_after);
+    Poco::Int64 to = static_cast<Poco::Int64>(up_to);
+    Poco::Int64 limit = static_cast<Poco::Int64>(max_events - page.events.size());
+    impl_->reader << "SELECT id, channel, type, data, user_id, room, entity_type, time_ms"
+                     " FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+        into(rows.id), into(rows.channel), into(rows.type), into(rows.data), into(rows.user_id),
+        into(rows.room), into(rows.entity_type), into(rows.time_ms), use(from), use(to), use(limit),
+        now;
+    if (rows.id.empty()) {
+      page.next_after = up_to;
+      break;
+    }
+    for (size_t i = 0; i < rows.id.size(); ++i) {
+      page.next_after = static_cast<EventId>(rows.id[i]);
+      const auto channel = static_cast<Channel>(rows.channel[i]);
+      auto event = restore_event(
+          page.next_after, channel, std::move(rows.type[i]), std::move(rows.data[i]),
+          {std::move(rows.user_id[i]), std::move(rows.room[i]), std::move(rows.entity_type[i])},
+          rows.time_ms[i]);
+      if (event && (!filter || filter(**event))) page.events.push_back(std::move(*event));
+    }
+    scanned += rows.id.size();
+  }
+  page.finished = page.next_after >= up_to;
+  return page;
+}
+
+}  // namespace sse
