@@ -6,6 +6,7 @@
 #include "support/http.hpp"
 #include "support/process.hpp"
 
+#include <filesystem>
 #include <thread>
 
 using namespace e2e;
@@ -171,6 +172,13 @@ TEST_CASE("start-up errors name the key and exit 78", "[server][config]") {
   auto public_demo = run({server_bin(), "--host", "0.0.0.0", "--port", "0"});
   CHECK(public_demo.exit_code == 78);
   CHECK(public_demo.err.find("auth.demo_tokens") != std::string::npos);
+  // A database file that is not one stops start-up; it is never replaced.
+  const std::string garbage = dir.file("events.db", std::string(8192, 'g'));
+  auto corrupt = run({server_bin(), "--port", "0"}, "", {{"SSE_HISTORY_PATH", garbage}});
+  CHECK(corrupt.exit_code == 78);
+  CHECK(corrupt.err.find("history.path") != std::string::npos);
+  CHECK(corrupt.err.find(garbage) != std::string::npos);
+  CHECK(std::filesystem::file_size(garbage) == 8192);
   auto printed = run({server_bin(), "--print-config", "--port", "4321"});
   CHECK(printed.exit_code == 0);
   CHECK(printed.out.find("port = 4321") != std::string::npos);

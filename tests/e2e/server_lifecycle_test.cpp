@@ -244,6 +244,18 @@ TEST_CASE("SIGTERM: maintenance on every stream, port closed, exit 0", "[server]
   CHECK(http(server.port(), "GET", "/health", "", {}, 1s).status == 0);
 }
 
+TEST_CASE("SIGINT shuts down as gracefully as SIGTERM", "[server][shutdown]") {
+  ServerProcess server;
+  SseClient chat(server.port(), "/chat/stream?room=general&token=" + kAlice);
+  REQUIRE(chat.status() == 200);
+  auto code = server.stop(SIGINT, 5s);
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+  REQUIRE(chat.wait_closed(2s));
+  REQUIRE(!chat.real_events().empty());
+  CHECK(chat.real_events().back().type == "maintenance");
+}
+
 TEST_CASE("1000 open streams leave /health and publishing answering", "[server][scale]") {
   ServerProcess server({{"SSE_LIMITS_MAX_CONNECTIONS_PER_USER", "1000"}});
   std::vector<std::unique_ptr<SseClient>> streams;
