@@ -100,7 +100,14 @@ void WriterLoop::post(Command command) {
   bool wake = false;
   {
     std::lock_guard lock(inbox_mu_);
-    if (stopped_) return;
+    if (stopped_) {
+      // A stream registered after the loop stopped never opens: say so, so
+      // its owner releases what it holds for it.
+      if (auto* added = std::get_if<NewStream>(&command)) {
+        on_closed_(added->id, CloseReason::kShutdown);
+      }
+      return;
+    }
     wake = inbox_.empty();
     inbox_.push_back(std::move(command));
   }
@@ -244,13 +251,23 @@ void WriterLoop::deliver(const Deliver& deliver) {
     } else {
       stream.push({bytes, deliver.event->id, true});
     }
-    if (stream.live_queued + stream.held.size() > settings_.max_queued) {
-      close_stream(id, CloseReason::kSlowClient);
-      continue;
-    }
     stream.last_event_steady_ms = clock_.steady_ms();
+    if (over_bound(stream)) {
+      // A burst can outrun the batched flush; only a client whose socket
+      // takes no more is slow.
+      flush(stream);
+      if (!streams_.count(id)) continue;  // the write failed: closed
+      if (over_bound(stream)) {
+        close_stream(id, CloseReason::kSlowClient);
+        continue;
+      }
+    }
     mark_dirty(stream);
   }
+}
+
+bool WriterLoop::over_bound(const Stream& stream) const {
+  return stream.live_queued + stream.held.size() > settings_.max_queued;
 }
 
 void WriterLoop::replay(Replay& replay) {
@@ -300,7 +317,7 @@ void WriterLoop::on_timers() {
   const int64_t wall = clock_.now_ms();
   std::vector<std::pair<StreamId, CloseReason>> expired;
   for (auto& [id, stream] : streams_) {
-    if (stream->live_queued + stream->held.size() > settings_.max_queued) {
+    if (over_bound(*stream)) {
       expired.emplace_back(id, CloseReason::kSlowClient);
     } else if (stream->expires_at_ms > 0 && wall >= stream->expires_at_ms) {
       expired.emplace_back(id, CloseReason::kTokenExpired);

@@ -27,14 +27,17 @@ class RateLimiter {
   RateDecision try_acquire(std::string_view key);
 
  private:
+  // Tokens are counted in billionths (integers) so that refills and waits are
+  // exact: after retry_after_ms a token is there, one millisecond earlier it is not.
   struct Bucket {
-    double tokens;
+    int64_t tokens;
     int64_t updated_ms;
   };
+  int64_t refilled(const Bucket& bucket, int64_t now_ms) const;
   void forget_full_buckets_locked(int64_t now_ms);
 
-  const double rate_per_ms_;
-  const double burst_;
+  const int64_t rate_per_ms_;  // billionths of a token a millisecond, >= 1
+  const int64_t burst_;        // billionths of a token
   const Clock& clock_;
   std::mutex mu_;
   std::unordered_map<std::string, Bucket> buckets_;

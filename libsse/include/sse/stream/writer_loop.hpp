@@ -42,7 +42,7 @@ struct StreamStats {
 struct WriterSettings {
   int64_t heartbeat_interval_ms = 30'000;  // > 0
   int64_t idle_timeout_ms = 300'000;       // 0 disables
-  size_t max_queued = 1024;                // live chunks waiting; one more disconnects
+  size_t max_queued = 1024;  // live chunks the socket would not take; one more disconnects
 };
 
 // A stream registered with a loop. It is registered before its response
@@ -74,6 +74,10 @@ class WriterLoop {
   void post_connect(StreamId id, Poco::Net::StreamSocket socket);
   void post_deliver(EventPtr event, std::vector<StreamId> targets);
   // One page of a stream's replay; live events stay held until the last page.
+  // The hub's contract: every live event delivered to the stream after its
+  // NewStream has an id above every replayed one (it takes the replay's upper
+  // bound and registers the stream under one lock), so no de-duplication is
+  // needed here.
   void post_replay(StreamId id, std::vector<EventPtr> events, bool last_page);
   void post_close(StreamId id, CloseReason reason);
 
@@ -123,6 +127,7 @@ class WriterLoop {
   void close_stream(StreamId id, CloseReason reason);
   void set_want_write(Stream& stream, bool want);
   void mark_dirty(Stream& stream);
+  bool over_bound(const Stream& stream) const;
   int next_timeout_ms() const;
 
   const WriterSettings settings_;

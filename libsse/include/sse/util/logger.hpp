@@ -22,9 +22,15 @@ class Logger {
   Logger(LogLevel level, bool json) : level_(level), json_(json) {}
   bool enabled(LogLevel level) const { return level >= level_; }
   void log(LogLevel level, std::string_view message, const Fields& fields = {});
-  void info(std::string_view message, const Fields& fields = {}) { log(LogLevel::kInfo, message, fields); }
-  void warn(std::string_view message, const Fields& fields = {}) { log(LogLevel::kWarn, message, fields); }
-  void error(std::string_view message, const Fields& fields = {}) { log(LogLevel::kError, message, fields); }
+  void info(std::string_view message, const Fields& fields = {}) {
+    log(LogLevel::kInfo, message, fields);
+  }
+  void warn(std::string_view message, const Fields& fields = {}) {
+    log(LogLevel::kWarn, message, fields);
+  }
+  void error(std::string_view message, const Fields& fields = {}) {
+    log(LogLevel::kError, message, fields);
+  }
 
  private:
   const LogLevel level_;
@@ -32,8 +38,9 @@ class Logger {
   std::mutex mu_;
 };
 
-// The URI with the values of secret query parameters ("token") replaced by
-// "REDACTED".
+// The URI with the values of secret query parameters ("token", "access_token",
+// also when percent-encoded as the server would decode them, e.g. "%74oken")
+// replaced by "REDACTED". Everything else is kept byte for byte.
 std::string redact_query(std::string_view uri);
 
 }  // namespace sse
