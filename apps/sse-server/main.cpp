@@ -1,13 +1,14 @@
 // sse-server: parse flags, load the config, run the server until SIGTERM or
 // SIGINT, then shut down gracefully. Exit status (man sse-server): 0 after a
-// clean shutdown, 64 bad flags, 78 bad configuration, 69 cannot listen.
+// clean shutdown, 64 bad flags, 78 bad configuration, 69 cannot listen,
+// 70 an internal error.
 
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "sse/config/config.hpp"
 #include "sse/server/server.hpp"
@@ -18,7 +19,10 @@ namespace {
 
 constexpr int kExitUsage = 64;
 constexpr int kExitUnavailable = 69;
+constexpr int kExitSoftware = 70;
 constexpr int kExitConfig = 78;
+
+int serve(const sse::Config& config);
 
 }  // namespace
 
@@ -27,11 +31,14 @@ int main(int argc, char** argv) {
   std::string config_path;
   sse::ConfigOverrides overrides;
   bool print_config = false;
-  app.add_option("-c,--config", config_path, "TOML configuration file (default: built-in defaults)");
+  app.add_option("-c,--config", config_path,
+                 "TOML configuration file (default: built-in defaults)");
   app.add_option("--host", overrides.host, "Address to listen on (overrides server.host)");
-  app.add_option("-p,--port", overrides.port, "Port to listen on, 0 for any free port (overrides server.port)")
+  app.add_option("-p,--port", overrides.port,
+                 "Port to listen on, 0 for any free port (overrides server.port)")
       ->check(CLI::Range(0, 65535));
-  app.add_flag("--print-config", print_config, "Print the effective configuration as TOML and exit");
+  app.add_flag("--print-config", print_config,
+               "Print the effective configuration as TOML and exit");
   app.set_version_flag("--version", "sse-server 0.1.0");
   try {
     app.parse(argc, argv);
@@ -51,6 +58,19 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  try {
+    return serve(*config);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sse-server: internal error: %s\n", e.what());
+    return kExitSoftware;
+  }
+}
+
+namespace {
+
+int serve(const sse::Config& config) {
+  // A client that vanishes mid-write must cost an EPIPE, not the process.
+  std::signal(SIGPIPE, SIG_IGN);
   // Signals are taken by sigwait below, so every thread must block them; the
   // server's threads inherit this mask.
   sigset_t signals;
@@ -59,8 +79,8 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  sse::Logger logger(sse::parse_log_level(config->log.level), config->log.format == "json");
-  auto server = sse::Server::create(*config, logger);
+  sse::Logger logger(sse::parse_log_level(config.log.level), config.log.format == "json");
+  auto server = sse::Server::create(config, logger);
   if (!server) {
     std::fprintf(stderr, "sse-server: %s\n", server.message().c_str());
     return kExitConfig;
@@ -69,7 +89,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sse-server: %s\n", started.message().c_str());
     return kExitUnavailable;
   }
-  std::printf("sse-server listening on http://%s:%d\n", config->server.host.c_str(), (*server)->port());
+  std::printf("sse-server listening on http://%s:%d\n", config.server.host.c_str(),
+              (*server)->port());
   std::fflush(stdout);
 
   int received = 0;
@@ -79,3 +100,5 @@ int main(int argc, char** argv) {
   logger.info("stopped");
   return 0;
 }
+
+}  // namespace

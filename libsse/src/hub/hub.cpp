@@ -3,10 +3,7 @@
 #include <algorithm>
 #include <future>
 
-#include <fmt/format.h>
-
-#include "sse/util/json.hpp"
-#include "sse/util/time_format.hpp"
+#include "sse/event/payloads.hpp"
 
 namespace sse {
 namespace {
@@ -14,6 +11,8 @@ namespace {
 constexpr size_t kReplayPage = 256;
 // A replaying stream gets its next page once its queue is below this.
 constexpr uint64_t kReplayQueueLow = 2 * kReplayPage;
+// How long the replay thread rests when no replaying stream can take a page.
+constexpr auto kReplayIdle = std::chrono::milliseconds(5);
 
 std::string presence_key(const std::string& room, const std::string& user) {
   return room + '\n' + user;
@@ -34,7 +33,11 @@ Hub::Hub(HubSettings settings, EventLog& log, Metrics& metrics, const Clock& clo
 }
 
 Hub::~Hub() {
-  shutting_down_ = true;
+  {
+    std::lock_guard lock(mu_);
+    shutting_down_ = true;
+  }
+  wait_for_appends();
   {
     std::lock_guard lock(replay_mu_);
     replay_stop_ = true;
@@ -47,7 +50,7 @@ Hub::~Hub() {
 size_t Hub::route(const EventPtr& event) {
   std::vector<std::vector<StreamId>> targets(loops_.size());
   for (const auto& [id, entry] : entries_) {
-    if (entry.subscription.accepts(*event)) targets[entry.loop].push_back(id);
+    if (!entry.replaying && entry.subscription.accepts(*event)) targets[entry.loop].push_back(id);
   }
   size_t delivered = 0;
   for (size_t i = 0; i < loops_.size(); ++i) {
@@ -60,24 +63,39 @@ size_t Hub::route(const EventPtr& event) {
 }
 
 void Hub::append_and_route(const EventDraft& draft, std::function<void(Result<Published>)> done) {
-  log_.append(
-      draft, [this, channel = draft.channel, done = std::move(done)](Result<EventPtr> appended) {
-        if (!appended) {
-          if (done) done(appended.error());
-          return;
-        }
-        Published published{std::move(*appended), 0};
-        {
-          std::lock_guard lock(mu_);
-          published.delivered = route(published.event);
-        }
-        metrics_.events_published[static_cast<size_t>(channel)].fetch_add(1, Metrics::relaxed);
-        if (done) done(std::move(published));
-      });
+  {
+    std::lock_guard lock(flight_mu_);
+    ++appends_in_flight_;
+  }
+  auto finished = [this, channel = draft.channel,
+                   done = std::move(done)](Result<EventPtr> appended) {
+    if (appended) {
+      Published published{std::move(*appended), 0};
+      {
+        std::lock_guard lock(mu_);
+        published.delivered = route(published.event);
+      }
+      metrics_.events_published[static_cast<size_t>(channel)].fetch_add(1, Metrics::relaxed);
+      if (done) done(std::move(published));
+    } else if (done) {
+      done(appended.error());
+    }
+    std::lock_guard lock(flight_mu_);
+    if (--appends_in_flight_ == 0) flight_cv_.notify_all();
+  };
+  log_.append(draft, std::move(finished));
+}
+
+void Hub::wait_for_appends() {
+  std::unique_lock lock(flight_mu_);
+  flight_cv_.wait(lock, [this] { return appends_in_flight_ == 0; });
 }
 
 Result<Hub::Published> Hub::publish(const EventDraft& draft) {
-  if (shutting_down_) return make_error("the server is shutting down");
+  {
+    std::lock_guard lock(mu_);
+    if (shutting_down_) return make_error("the server is shutting down");
+  }
   std::promise<Result<Published>> outcome;
   auto future = outcome.get_future();
   append_and_route(draft,
@@ -85,86 +103,121 @@ Result<Hub::Published> Hub::publish(const EventDraft& draft) {
   return future.get();
 }
 
-StreamId Hub::attach(StreamRequest request) {
-  StreamId id;
-  EventId routed_before = 0;
-  std::shared_ptr<StreamStats> stats = std::make_shared<StreamStats>();
+Result<Attached> Hub::attach(StreamRequest request) {
   const Subscription subscription = request.subscription;
-  const bool first_in_room = [&] {
+  const StreamOwner owner = request.owner;
+  auto stats = std::make_shared<StreamStats>();
+  Attached attached;
+  EventId replay_after = 0;
+  bool first_in_room = false;
+  {
     std::lock_guard lock(mu_);
-    id = next_id_++;
-    // Events up to last_routed_ went out before this stream existed (replay
-    // them); every later one is routed to it live.
-    routed_before = last_routed_;
-    const size_t loop = next_loop_++ % loops_.size();
-    stats->last_event_id = request.resume_after.value_or(0);
-    Entry entry{request.subscription, request.owner, loop,
-                clock_.now_ms(),      stats,         std::move(request.ticket)};
+    if (shutting_down_) return make_error("the server is shutting down");
+    const StreamId id = next_id_;
+    const size_t loop = next_loop_ % loops_.size();
+    if (!loops_[loop]->post_add(
+            NewStream{id, std::move(request.preamble), request.expires_at_ms, stats})) {
+      return make_error("the server is shutting down");
+    }
+    ++next_id_;
+    ++next_loop_;
+    attached.id = id;
+    if (request.resume_after) {
+      // An id above every routed one is from another life of the log (a
+      // memory log before a restart): everything held now is news to it.
+      replay_after = *request.resume_after > last_routed_ ? 0 : *request.resume_after;
+      stats->last_event_id = *request.resume_after;
+    }
+    Entry entry{subscription,
+                owner,
+                loop,
+                clock_.now_ms(),
+                stats,
+                std::move(request.ticket),
+                request.resume_after.has_value()};
     entries_.emplace(id, std::move(entry));
     ++open_by_channel_[static_cast<size_t>(subscription.channel)];
-    loops_[loop]->post_add(NewStream{id, std::move(request.preamble),
-                                     request.resume_after.has_value(), request.expires_at_ms,
-                                     stats});
-    if (subscription.channel != Channel::kChat || subscription.room.empty()) return false;
-    return ++presence_[presence_key(subscription.room, subscription.user_id)] == 1;
-  }();
-  metrics_.streams_opened[static_cast<size_t>(subscription.channel)].fetch_add(1, Metrics::relaxed);
-
-  if (request.resume_after) {
-    metrics_.replays.fetch_add(1, Metrics::relaxed);
-    if (!log_.covers(*request.resume_after)) {
-      metrics_.replays_incomplete.fetch_add(1, Metrics::relaxed);
+    if (subscription.channel == Channel::kChat && !subscription.room.empty()) {
+      first_in_room = ++presence_[presence_key(subscription.room, subscription.user_id)] == 1;
     }
+  }
+  metrics_.streams_opened[static_cast<size_t>(subscription.channel)].fetch_add(1, Metrics::relaxed);
+  if (request.resume_after) {
+    attached.replay_complete = log_.covers(*request.resume_after);
+    metrics_.replays.fetch_add(1, Metrics::relaxed);
+    if (!attached.replay_complete) metrics_.replays_incomplete.fetch_add(1, Metrics::relaxed);
     {
       std::lock_guard lock(replay_mu_);
-      replay_jobs_.push_back({id, subscription, *request.resume_after, routed_before, stats});
+      replay_jobs_.push_back({attached.id, subscription, replay_after, stats});
     }
     replay_cv_.notify_one();
   }
-  if (first_in_room) announce_presence(subscription, request.owner, true);
-  return id;
+  if (first_in_room) announce_presence(subscription, owner, true);
+  return attached;
 }
 
 void Hub::replay_loop() {
   std::unique_lock lock(replay_mu_);
   for (;;) {
     replay_cv_.wait(lock, [this] { return replay_stop_ || !replay_jobs_.empty(); });
-    if (replay_stop_) return;
-    ReplayJob job = std::move(replay_jobs_.front());
-    replay_jobs_.pop_front();
-    const bool waiting = job.stats->queued.load(Metrics::relaxed) > kReplayQueueLow;
-    if (waiting) {
-      // The client has not read the last page yet: serve the others first.
-      replay_jobs_.push_back(std::move(job));
-      replay_cv_.wait_for(lock, std::chrono::milliseconds(5), [this] { return replay_stop_; });
-      continue;
-    }
-    lock.unlock();
-    ReplayPage page = log_.replay(
-        job.after, job.up_to, [&job](const Event& e) { return job.subscription.accepts(e); },
-        kReplayPage);
-    metrics_.replayed_events.fetch_add(page.events.size(), Metrics::relaxed);
-    bool open = false;
-    {
-      std::lock_guard hub_lock(mu_);
-      auto it = entries_.find(job.id);
-      if (it != entries_.end()) {
-        open = true;
-        loops_[it->second.loop]->post_replay(job.id, std::move(page.events), page.finished);
+    // One pass over the jobs: a page for each stream that has room for one.
+    bool progressed = false;
+    for (size_t n = replay_jobs_.size(); n > 0 && !replay_stop_; --n) {
+      ReplayJob job = std::move(replay_jobs_.front());
+      replay_jobs_.pop_front();
+      if (job.stats->queued.load(Metrics::relaxed) > kReplayQueueLow) {
+        replay_jobs_.push_back(std::move(job));  // its client has not read the last page yet
+        continue;
       }
+      progressed = true;
+      lock.unlock();
+      const bool more = replay_step(job);
+      lock.lock();
+      if (more) replay_jobs_.push_back(std::move(job));
     }
-    lock.lock();
-    if (open && !page.finished) {
-      job.after = page.next_after;
-      replay_jobs_.push_back(std::move(job));
-    }
+    if (replay_stop_) return;
+    if (!progressed) replay_cv_.wait_for(lock, kReplayIdle, [this] { return replay_stop_; });
   }
+}
+
+bool Hub::replay_step(ReplayJob& job) {
+  EventId up_to;
+  {
+    std::lock_guard lock(mu_);
+    up_to = last_routed_;
+  }
+  Result<ReplayPage> page = make_error("unread");
+  try {
+    page = log_.replay(
+        job.after, up_to, [&job](const Event& e) { return job.subscription.accepts(e); },
+        kReplayPage);
+  } catch (const std::exception& e) {
+    page = make_error(e.what());
+  }
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(job.id);
+  if (it == entries_.end()) return false;  // closed meanwhile
+  if (!page) {
+    // The client reconnects and tries again; nothing was skipped.
+    loops_[it->second.loop]->post_close(job.id, CloseReason::kServerError);
+    return false;
+  }
+  metrics_.replayed_events.fetch_add(page->events.size(), Metrics::relaxed);
+  loops_[it->second.loop]->post_replay(job.id, std::move(page->events));
+  job.after = page->next_after;
+  // Caught up with routing, under the lock that routing takes: from here on
+  // the stream is live, and every earlier event came by replay.
+  if (page->finished && job.after >= last_routed_) {
+    it->second.replaying = false;
+    return false;
+  }
+  return true;
 }
 
 void Hub::connect(StreamId id, Poco::Net::StreamSocket socket) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(id);
-  if (it != entries_.end()) loops_[it->second.loop]->post_connect(id, std::move(socket));
+  if (it == entries_.end() || !loops_[it->second.loop]->post_connect(id, socket)) socket.close();
 }
 
 void Hub::abandon(StreamId id) {
@@ -176,6 +229,7 @@ void Hub::abandon(StreamId id) {
 void Hub::on_closed(StreamId id, CloseReason /*reason*/) {
   std::optional<Entry> closed;
   bool last_in_room = false;
+  bool shutting_down = false;
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(id);
@@ -191,26 +245,18 @@ void Hub::on_closed(StreamId id, CloseReason /*reason*/) {
         last_in_room = true;
       }
     }
+    shutting_down = shutting_down_;
   }
   closed->ticket.release();
-  if (last_in_room && !shutting_down_)
-    announce_presence(closed->subscription, closed->owner, false);
+  if (last_in_room && !shutting_down) announce_presence(closed->subscription, closed->owner, false);
 }
 
 void Hub::announce_presence(const Subscription& sub, const StreamOwner& owner, bool joined) {
-  EventDraft draft;
-  draft.channel = Channel::kChat;
-  draft.type = joined ? "user-joined" : "user-left";
-  draft.audience.room = sub.room;
-  draft.render_data = [room = sub.room, owner](EventId id, int64_t time_ms) {
-    return fmt::format(
-        R"({{"id":"{}","roomId":{},"userId":{},"username":{},"message":"","timestamp":"{}"}})", id,
-        json_quote(room), json_quote(owner.user_id), json_quote(owner.username),
-        format_iso8601_ms(time_ms));
-  };
   // Not waited for: this runs on writer-loop and worker threads, which must
   // not wait for a durable log's commit.
-  append_and_route(draft, nullptr);
+  append_and_route(chat_event(joined ? "user-joined" : "user-left", sub.room,
+                              {owner.user_id, owner.username}, ""),
+                   nullptr);
 }
 
 std::vector<StreamSnapshot> Hub::streams() const {
@@ -240,14 +286,19 @@ std::array<uint64_t, kChannelCount> Hub::open_streams() const {
   return open_by_channel_;
 }
 
-uint64_t Hub::open_total() const {
+uint64_t Hub::queued_total() const {
   std::lock_guard lock(mu_);
-  return entries_.size();
+  uint64_t total = 0;
+  for (const auto& [id, entry] : entries_) total += entry.stats->queued.load(Metrics::relaxed);
+  return total;
 }
 
 void Hub::shutdown(const std::string& farewell, int64_t deadline_steady_ms) {
-  shutting_down_ = true;
-  // Every loop gets the farewell at once; then wait for each to finish.
+  {
+    std::lock_guard lock(mu_);
+    shutting_down_ = true;
+  }
+  wait_for_appends();  // what was acknowledged goes out before the farewell
   std::vector<std::thread> drains;
   for (auto& loop : loops_) {
     drains.emplace_back([&loop, &farewell, deadline_steady_ms] {

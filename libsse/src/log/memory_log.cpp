@@ -3,6 +3,10 @@
 #include <algorithm>
 
 namespace sse {
+namespace {
+// Events one replay call looks at, at most (accepted or not).
+constexpr size_t kMaxEventsScanned = 4096;
+}  // namespace
 
 MemoryEventLog::MemoryEventLog(RetentionPolicy policy, const Clock& clock)
     : policy_(policy), clock_(clock) {}
@@ -43,29 +47,28 @@ ReplayPage MemoryEventLog::replay(EventId after, EventId up_to, const EventFilte
                                   size_t max_events) const {
   ReplayPage page;
   page.next_after = after;
-  std::vector<EventPtr> candidates;
+  std::vector<EventPtr> window;
   {
     std::lock_guard lock(mu_);
     up_to = std::min(up_to, head_);
-    // Ids in the ring are consecutive, so the start is found by arithmetic.
+    // Ids in the ring are consecutive, so the start is found by arithmetic;
+    // one call copies a bounded window of pointers, never the whole ring.
     if (!events_.empty() && up_to > after && up_to >= events_.front()->id) {
       const EventId first = events_.front()->id;
       const size_t begin = after < first ? 0 : static_cast<size_t>(after - first + 1);
       const size_t end = static_cast<size_t>(up_to - first + 1);
-      candidates.assign(events_.begin() + begin, events_.begin() + end);
+      window.assign(events_.begin() + begin,
+                    events_.begin() + std::min(end, begin + kMaxEventsScanned));
     }
   }
   // Filtering happens outside the lock so appends are never held up by it.
-  page.finished = true;
-  for (auto& event : candidates) {
-    if (page.events.size() == max_events) {
-      page.finished = false;
-      break;
-    }
+  for (auto& event : window) {
+    if (page.events.size() == max_events) break;
     page.next_after = event->id;
     if (!filter || filter(*event)) page.events.push_back(std::move(event));
   }
-  if (page.finished) page.next_after = std::max(page.next_after, up_to);
+  if (window.empty()) page.next_after = std::max(after, up_to);
+  page.finished = page.next_after >= up_to;
   return page;
 }
 

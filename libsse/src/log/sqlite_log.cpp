@@ -32,15 +32,15 @@ Session open_session(const std::string& path) {
   return session;
 }
 
-// The columns of a page of rows, bound in bulk.
-struct Rows {
+}  // namespace
+
+// The columns of a batch or page of rows, bound in bulk.
+struct SqliteEventLog::Rows {
   std::vector<Poco::Int64> id;
   std::vector<int> channel;
   std::vector<std::string> type, data, user_id, room, entity_type;
   std::vector<Poco::Int64> time_ms;
 };
-
-}  // namespace
 
 struct SqliteEventLog::Impl {
   explicit Impl(const std::string& db_path)
@@ -160,14 +160,21 @@ void SqliteEventLog::writer_loop() {
   }
 }
 
-void SqliteEventLog::commit(std::vector<Pending>& batch) {
+// Seals each draft (a draft that fails, or throws, gets its error and no id)
+// and lays the sealed events out as columns.
+std::vector<Result<EventPtr>> SqliteEventLog::seal_batch(const std::vector<Pending>& batch,
+                                                         Rows& rows) const {
   const int64_t now_ms = clock_.now_ms();
   std::vector<Result<EventPtr>> sealed;
   sealed.reserve(batch.size());
-  Rows rows;
   EventId next = head_.load() + 1;
   for (const Pending& p : batch) {
-    auto event = seal_event(p.draft, next, now_ms);
+    Result<EventPtr> event = make_error("unsealed");
+    try {
+      event = seal_event(p.draft, next, now_ms);
+    } catch (const std::exception& e) {
+      event = make_error(fmt::format("the event could not be rendered: {}", e.what()));
+    }
     if (event) {
       const Event& e = **event;
       rows.id.push_back(static_cast<Poco::Int64>(e.id));
@@ -182,33 +189,53 @@ void SqliteEventLog::commit(std::vector<Pending>& batch) {
     }
     sealed.push_back(std::move(event));
   }
-  std::string failure;
-  if (!rows.id.empty()) {
-    std::lock_guard lock(impl_->writer_mu);
-    Session& s = impl_->writer;
-    try {
-      s.begin();
-      s << "INSERT INTO events (id, channel, type, data, user_id, room, entity_type, time_ms)"
-           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-          use(rows.id), use(rows.channel), use(rows.type), use(rows.data), use(rows.user_id),
-          use(rows.room), use(rows.entity_type), use(rows.time_ms), now;
-      s.commit();
-    } catch (const Poco::Exception& e) {
-      failure = fmt::format("the event log could not store the event: {}", e.displayText());
-      try {
-        s.rollback();
-      } catch (...) {
-      }
+  return sealed;
+}
+
+// Inserts the rows in one transaction, with the count bound applied in the
+// same transaction; updates head/size/first under the writer lock. Returns
+// the failure, or "" on success.
+std::string SqliteEventLog::insert_rows(Rows& rows) {
+  if (rows.id.empty()) return "";
+  std::lock_guard lock(impl_->writer_mu);
+  Session& s = impl_->writer;
+  const EventId head = static_cast<EventId>(rows.id.back());
+  const size_t max_events = std::max<size_t>(options_.retention.max_events, 1);
+  const EventId first = first_id_.load() == head_.load() + 1 ? static_cast<EventId>(rows.id.front())
+                                                             : first_id_.load();
+  // Ids held are consecutive (a failed commit uses none up), so the count is
+  // arithmetic; the bound is enforced with a little slack to batch deletes.
+  const size_t slack = max_events / 100;
+  const bool trim = head - first + 1 > max_events + slack;
+  const EventId keep_from = trim ? head - max_events + 1 : first;
+  try {
+    s.begin();
+    s << "INSERT INTO events (id, channel, type, data, user_id, room, entity_type, time_ms)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        use(rows.id), use(rows.channel), use(rows.type), use(rows.data), use(rows.user_id),
+        use(rows.room), use(rows.entity_type), use(rows.time_ms), now;
+    if (trim) {
+      Poco::Int64 below = static_cast<Poco::Int64>(keep_from);
+      s << "DELETE FROM events WHERE id < ?", use(below), now;
     }
+    s.commit();
+  } catch (const Poco::Exception& e) {
+    try {
+      s.rollback();
+    } catch (...) {
+    }
+    return fmt::format("the event log could not store the event: {}", e.displayText());
   }
-  if (failure.empty() && !rows.id.empty()) {
-    if (size_.load() == 0) first_id_ = static_cast<EventId>(rows.id.front());
-    head_ = static_cast<EventId>(rows.id.back());
-    size_ += rows.id.size();
-    // The count bound holds after every commit (a range delete on the key);
-    // the age bound waits for the periodic pass.
-    if (size_.load() > options_.retention.max_events) prune();
-  }
+  first_id_ = keep_from;
+  head_ = head;
+  size_ = static_cast<size_t>(head - keep_from + 1);
+  return "";
+}
+
+void SqliteEventLog::commit(std::vector<Pending>& batch) {
+  Rows rows;
+  std::vector<Result<EventPtr>> sealed = seal_batch(batch, rows);
+  const std::string failure = insert_rows(rows);
   // Callbacks in id order, after the commit.
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!failure.empty() && sealed[i]) {
@@ -229,12 +256,12 @@ void SqliteEventLog::prune() {
         head - static_cast<Poco::Int64>(std::max<size_t>(policy.max_events, 1)) + 1;
     s << "DELETE FROM events WHERE id < ?", use(keep_from), now;
     if (policy.max_age_ms > 0) {
+      // Ages grow with ids (one clock, read in order), so this removes a prefix.
       Poco::Int64 cutoff = clock_.now_ms() - policy.max_age_ms;
       s << "DELETE FROM events WHERE time_ms < ?", use(cutoff), now;
     }
     Poco::Int64 min_id = 0, count = 0;
     s << "SELECT IFNULL(MIN(id), 0), COUNT(*) FROM events", into(min_id), into(count), now;
-    // Appends only run on the writer thread, which also runs this, or before it starts.
     first_id_ = count > 0 ? static_cast<EventId>(min_id) : head_.load() + 1;
     size_ = static_cast<size_t>(count);
   } catch (const Poco::Exception&) {

@@ -6,13 +6,14 @@ namespace sse {
 namespace {
 
 constexpr std::array<std::string_view, kRejectionCount> kRejectionLabels = {
-    "unauthorized",      "forbidden",          "not_found",           "method_not_allowed",
-    "bad_request",       "payload_too_large",  "unsupported_media_type", "rate_limited",
-    "stream_limit_total", "stream_limit_user", "internal"};
+    "unauthorized",           "forbidden",    "not_found",
+    "method_not_allowed",     "bad_request",  "payload_too_large",
+    "unsupported_media_type", "rate_limited", "stream_limit_total",
+    "stream_limit_user",      "internal"};
 
 constexpr std::array<std::string_view, kCloseReasonCount> kCloseLabels = {
-    "client_gone", "slow_client", "idle_timeout", "token_expired", "kicked", "shutdown",
-    "write_error"};
+    "client_gone", "slow_client", "idle_timeout", "token_expired",
+    "kicked",      "shutdown",    "write_error",  "server_error"};
 
 void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);

@@ -18,7 +18,8 @@ void health(Exchange& ex) { ex.send_json(200, R"({"status":"ok"})"); }
 
 void ready(Exchange& ex) {
   if (ex.context().ready) return ex.send_json(200, R"({"status":"ready"})");
-  ex.send_error({503, "not_ready", "the server is starting or shutting down", 1, Rejection::kInternal});
+  ex.send_error(
+      {503, "not_ready", "the server is starting or shutting down", 1, Rejection::kInternal});
 }
 
 void metrics(Exchange& ex) {
@@ -27,18 +28,16 @@ void metrics(Exchange& ex) {
   gauges.open_streams = ctx.hub->open_streams();
   gauges.log_events = ctx.log->size();
   gauges.log_head = ctx.log->head();
-  for (const auto& stream : ctx.hub->streams()) gauges.queued_events += stream.queued;
-  gauges.uptime_seconds = static_cast<double>(ctx.clock.steady_ms() - ctx.started_steady_ms) / 1000.0;
-  ex.send_text(200, "text/plain; version=0.0.4; charset=utf-8", render_prometheus(ctx.metrics, gauges));
-}
-
-CpuSampler& status_cpu() {
-  static CpuSampler sampler;
-  return sampler;
+  gauges.queued_events = ctx.hub->queued_total();
+  gauges.uptime_seconds =
+      static_cast<double>(ctx.clock.steady_ms() - ctx.started_steady_ms) / 1000.0;
+  ex.send_text(200, "text/plain; version=0.0.4; charset=utf-8",
+               render_prometheus(ctx.metrics, gauges));
 }
 
 void system_status(Exchange& ex) {
-  ex.send_json(200, status_snapshot_json(ex.context(), status_cpu(), ex.context().clock.now_ms()));
+  ex.send_json(200,
+               status_snapshot_json(ex.context(), ex.context().cpu, ex.context().clock.now_ms()));
 }
 
 std::string connection_json(const StreamSnapshot& s) {

@@ -80,12 +80,13 @@ Result<AuthSettings> auth_settings_from(const AuthConfig& auth) {
   return settings;
 }
 
-// The shutdown notice every stream gets. It carries no id: it is not in the
+// The shutdown notice every stream gets: a maintenance event of the same
+// shape as POST /system/maintenance makes, but with no id: it is not in the
 // log and must not move a client's Last-Event-ID.
 std::string farewell_frame(int64_t now_ms) {
   std::string out;
   const std::string data = fmt::format(
-      R"({{"message":"the server is shutting down","reason":"shutdown","timestamp":"{}"}})",
+      R"({{"id":null,"message":"the server is shutting down","reason":"shutdown","startsAt":null,"durationSeconds":null,"timestamp":"{}"}})",
       format_iso8601_ms(now_ms));
   (void)wire::append_event(out, {"", "maintenance", data});
   return out;
@@ -133,7 +134,6 @@ struct Server::Impl {
   std::condition_variable status_cv;
   bool stopping = false;
   bool stopped = false;
-  CpuSampler cpu;
 };
 
 void Server::Impl::status_loop() {
@@ -144,9 +144,9 @@ void Server::Impl::status_loop() {
     EventDraft draft;
     draft.channel = Channel::kStatus;
     draft.type = "status";
-    // Rendered here, not in render_data: that runs under the hub's lock, and
-    // the snapshot reads the hub.
-    draft.render_data = [snapshot = status_snapshot_json(ctx, cpu, ctx.clock.now_ms())](
+    // Rendered here, not in render_data: that runs inside the log's append,
+    // and the snapshot reads the hub and the log.
+    draft.render_data = [snapshot = status_snapshot_json(ctx, ctx.cpu, ctx.clock.now_ms())](
                             EventId, int64_t) { return snapshot; };
     (void)ctx.hub->publish(draft);
     lock.lock();
@@ -190,8 +190,6 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { shutdown(std::chrono::milliseconds(0)); }
 
 Status Server::start() {
-  // A client that vanishes mid-write must cost an EPIPE, not the process.
-  std::signal(SIGPIPE, SIG_IGN);
   ServerContext& ctx = impl_->ctx;
   const ServerConfig& cfg = ctx.config.server;
   try {
@@ -214,8 +212,8 @@ Status Server::start() {
   impl_->http = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(impl_->routes, ctx),
                                                         *impl_->pool, *impl_->listener, params);
   impl_->http->start();
-  impl_->status_thread = std::thread([this] { impl_->status_loop(); });
   ctx.ready = true;
+  impl_->status_thread = std::thread([this] { impl_->status_loop(); });
   if (ctx.config.auth.demo_tokens) {
     ctx.logger.warn(
         "demo tokens are on: anyone can forge one; turn auth.demo_tokens off in production");
@@ -232,8 +230,11 @@ void Server::shutdown(std::chrono::milliseconds grace) {
   ServerContext& ctx = impl_->ctx;
   ctx.ready = false;
   if (impl_->http) {
-    impl_->http->stop();       // stop accepting …
-    impl_->listener->close();  // … and free the port (Poco 1.11 leaves it open)
+    // Stop accepting, let requests in progress finish, close idle keep-alive
+    // connections (stop() alone would keep serving them), free the port
+    // (Poco 1.11 leaves it open).
+    impl_->http->stopAll(false);
+    impl_->listener->close();
   }
   {
     std::lock_guard lock(impl_->status_mu);

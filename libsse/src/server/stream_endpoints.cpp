@@ -107,8 +107,11 @@ void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
   request.resume_after = *resume;
   request.expires_at_ms = who.expires_at_ms.value_or(0);
   request.preamble = wire::encode_retry(static_cast<uint32_t>(ctx.config.limits.retry.count()));
-  const bool replay_complete = !resume->has_value() || ctx.log->covers(**resume);
-  const StreamId id = ctx.hub->attach(std::move(request));
+  auto attached = ctx.hub->attach(std::move(request));
+  if (!attached) {
+    return ex.send_error({503, "unavailable", attached.message(), 1, Rejection::kInternal});
+  }
+  const StreamId id = attached->id;
 
   auto& response = ex.response();
   response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
@@ -116,7 +119,7 @@ void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
   response.set("Cache-Control", "no-cache");
   response.set("X-Accel-Buffering", "no");
   if (resume->has_value())
-    response.set("X-SSE-Replay", replay_complete ? "complete" : "incomplete");
+    response.set("X-SSE-Replay", attached->replay_complete ? "complete" : "incomplete");
   // DESIGN.md: no chunking and an explicit flush, or the headers are lost on detach.
   response.setChunkedTransferEncoding(false);
   response.setKeepAlive(false);

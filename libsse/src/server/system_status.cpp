@@ -39,23 +39,22 @@ uint64_t resident_bytes() {
 
 double CpuSampler::sample_percent() {
   const double cpu = process_cpu_seconds();
-  const double wall = std::chrono::duration<double>(
-                          std::chrono::steady_clock::now().time_since_epoch())
-                          .count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   std::lock_guard lock(mu_);
-  double percent = 0;
-  if (last_cpu_seconds_ >= 0 && wall > last_wall_seconds_) {
-    percent = 100.0 * (cpu - last_cpu_seconds_) / (wall - last_wall_seconds_);
+  if (last_cpu_seconds_ >= 0 && wall - last_wall_seconds_ < 1.0) return last_percent_;
+  if (last_cpu_seconds_ >= 0) {
+    last_percent_ = 100.0 * (cpu - last_cpu_seconds_) / (wall - last_wall_seconds_);
   }
   last_cpu_seconds_ = cpu;
   last_wall_seconds_ = wall;
-  return percent;
+  return last_percent_;
 }
 
 std::string status_snapshot_json(ServerContext& ctx, CpuSampler& cpu, int64_t now_ms) {
   const double uptime = static_cast<double>(ctx.clock.steady_ms() - ctx.started_steady_ms) / 1000.0;
   const auto open = ctx.hub->open_streams();
-  const std::string status = ctx.ready ? "ok" : "starting";
+  const std::string status = ctx.ready ? "ok" : "stopping";
   return fmt::format(
       R"({{"status":"{}","uptime":{:.3f},"connections":{{"total":{},"notifications":{},"realtime":{},"chat":{},"status":{}}},"memory":{{"rssBytes":{}}},"cpu":{{"percent":{:.1f}}},"timestamp":"{}"}})",
       status, uptime, open[0] + open[1] + open[2] + open[3], open[0], open[1], open[2], open[3],

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <deque>
 #include <stdexcept>
 
@@ -48,17 +49,15 @@ struct Chunk {
 struct WriterLoop::Stream {
   StreamId id = 0;
   Poco::Net::StreamSocket socket;
-  int fd = -1;
+  int fd = -1;  // -1 until post_connect
   std::deque<Chunk> queue;
   size_t front_offset = 0;  // bytes of queue.front() already written
   size_t live_queued = 0;
-  bool awaiting_replay = false;
-  std::vector<EventPtr> held;  // live events that came during the replay
   int64_t last_event_steady_ms = 0;
   int64_t expires_at_ms = 0;
   bool want_write = false;
   bool dirty = false;
-  bool close_after_flush = false;
+  bool close_after_flush = false;  // the farewell is queued: nothing more goes in
   std::shared_ptr<StreamStats> stats;
 
   void push(Chunk chunk) {
@@ -73,11 +72,15 @@ WriterLoop::WriterLoop(WriterSettings settings, const Clock& clock, Metrics& met
     : settings_(settings), clock_(clock), metrics_(metrics), on_closed_(std::move(on_closed)) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error("writer loop: epoll/eventfd failed");
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = kWakeToken;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  if (epoll_fd_ < 0 || wake_fd_ < 0 || ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) {
+    const int error = errno;
+    if (epoll_fd_ >= 0) ::close(epoll_fd_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+    throw std::runtime_error(fmt::format("writer loop: epoll/eventfd: {}", std::strerror(error)));
+  }
   const int64_t now = clock_.steady_ms();
   next_heartbeat_ms_ = now + settings_.heartbeat_interval_ms;
   next_scan_ms_ = now + kMaxScanIntervalMs;
@@ -85,29 +88,17 @@ WriterLoop::WriterLoop(WriterSettings settings, const Clock& clock, Metrics& met
 }
 
 WriterLoop::~WriterLoop() {
-  {
-    std::lock_guard lock(inbox_mu_);
-    if (!stopped_) inbox_.emplace_back(Drain{"", clock_.steady_ms()});
-  }
-  uint64_t one = 1;
-  (void)!::write(wake_fd_, &one, sizeof one);
+  post(Drain{"", clock_.steady_ms()});
   if (thread_.joinable()) thread_.join();
   ::close(wake_fd_);
   ::close(epoll_fd_);
 }
 
-void WriterLoop::post(Command command) {
+bool WriterLoop::post(Command command) {
   bool wake = false;
   {
     std::lock_guard lock(inbox_mu_);
-    if (stopped_) {
-      // A stream registered after the loop stopped never opens: say so, so
-      // its owner releases what it holds for it.
-      if (auto* added = std::get_if<NewStream>(&command)) {
-        on_closed_(added->id, CloseReason::kShutdown);
-      }
-      return;
-    }
+    if (stopped_) return false;
     wake = inbox_.empty();
     inbox_.push_back(std::move(command));
   }
@@ -115,19 +106,20 @@ void WriterLoop::post(Command command) {
     uint64_t one = 1;
     (void)!::write(wake_fd_, &one, sizeof one);
   }
+  return true;
 }
 
-void WriterLoop::post_add(NewStream stream) { post(std::move(stream)); }
-void WriterLoop::post_connect(StreamId id, Poco::Net::StreamSocket socket) {
-  post(Connect{id, std::move(socket)});
+bool WriterLoop::post_add(NewStream stream) { return post(std::move(stream)); }
+bool WriterLoop::post_connect(StreamId id, Poco::Net::StreamSocket socket) {
+  return post(Connect{id, std::move(socket)});
 }
-void WriterLoop::post_deliver(EventPtr event, std::vector<StreamId> targets) {
-  post(Deliver{std::move(event), std::move(targets)});
+bool WriterLoop::post_deliver(EventPtr event, std::vector<StreamId> targets) {
+  return post(Deliver{std::move(event), std::move(targets)});
 }
-void WriterLoop::post_replay(StreamId id, std::vector<EventPtr> events, bool last_page) {
-  post(Replay{id, std::move(events), last_page});
+bool WriterLoop::post_replay(StreamId id, std::vector<EventPtr> events) {
+  return post(Replay{id, std::move(events)});
 }
-void WriterLoop::post_close(StreamId id, CloseReason reason) { post(Close{id, reason}); }
+bool WriterLoop::post_close(StreamId id, CloseReason reason) { return post(Close{id, reason}); }
 
 void WriterLoop::drain_and_stop(std::string farewell, int64_t deadline_steady_ms) {
   post(Drain{std::move(farewell), deadline_steady_ms});
@@ -139,42 +131,57 @@ void WriterLoop::run() {
   std::vector<Command> commands;
   for (;;) {
     const int n = ::epoll_wait(epoll_fd_, ready.data(), ready.size(), next_timeout_ms());
-    for (int i = 0; i < n; ++i) {
-      const uint64_t tag = ready[i].data.u64;
-      if (tag == kWakeToken) {
-        uint64_t count;
-        (void)!::read(wake_fd_, &count, sizeof count);
-        continue;
-      }
-      auto it = streams_.find(tag);
-      if (it == streams_.end()) continue;
-      Stream& stream = *it->second;
-      if (ready[i].events & (EPOLLERR | EPOLLHUP)) {
-        close_stream(stream.id, CloseReason::kClientGone);
-        continue;
-      }
-      if (ready[i].events & (EPOLLIN | EPOLLRDHUP)) {
-        on_readable(stream);
-        if (!streams_.count(tag)) continue;
-      }
-      if (ready[i].events & EPOLLOUT) flush(stream);
-    }
+    for (int i = 0; i < n; ++i) handle_ready(ready[i].data.u64, ready[i].events);
     {
       std::lock_guard lock(inbox_mu_);
       commands.swap(inbox_);
     }
-    for (auto& command : commands) apply(command);
-    commands.clear();
+    apply_inbox(commands);
     on_timers();
     flush_dirty();
     if (draining_ && (streams_.empty() || clock_.steady_ms() >= drain_deadline_ms_)) break;
   }
+  finish();
+}
+
+void WriterLoop::handle_ready(uint64_t tag, uint32_t events) {
+  if (tag == kWakeToken) {
+    uint64_t count;
+    (void)!::read(wake_fd_, &count, sizeof count);
+    return;
+  }
+  auto it = streams_.find(tag);
+  if (it == streams_.end()) return;
+  Stream& stream = *it->second;
+  if (events & (EPOLLERR | EPOLLHUP)) return close_stream(stream.id, CloseReason::kClientGone);
+  if (events & (EPOLLIN | EPOLLRDHUP)) {
+    on_readable(stream);
+    if (!streams_.count(tag)) return;
+  }
+  if (events & EPOLLOUT) flush(stream);
+}
+
+void WriterLoop::apply_inbox(std::vector<Command>& commands) {
+  for (auto& command : commands) apply(command);
+  commands.clear();
+}
+
+// Stops taking commands, then closes everything: streams added by commands
+// that were still waiting are closed (and reported) too, so no owner waits
+// for a stream that will never open.
+void WriterLoop::finish() {
+  std::vector<Command> late;
+  {
+    std::lock_guard lock(inbox_mu_);
+    stopped_ = true;
+    late.swap(inbox_);
+  }
+  for (auto& command : late) {
+    if (auto* added = std::get_if<NewStream>(&command)) add(*added);
+  }
   std::vector<StreamId> left;
   for (auto& [id, stream] : streams_) left.push_back(id);
   for (StreamId id : left) close_stream(id, CloseReason::kShutdown);
-  std::lock_guard lock(inbox_mu_);
-  stopped_ = true;
-  inbox_.clear();
 }
 
 int WriterLoop::next_timeout_ms() const {
@@ -201,7 +208,6 @@ void WriterLoop::apply(Command& command) {
 void WriterLoop::add(NewStream& incoming) {
   auto stream = std::make_unique<Stream>();
   stream->id = incoming.id;
-  stream->awaiting_replay = incoming.awaiting_replay;
   stream->expires_at_ms = incoming.expires_at_ms;
   stream->last_event_steady_ms = clock_.steady_ms();
   stream->stats = std::move(incoming.stats);
@@ -213,7 +219,13 @@ void WriterLoop::add(NewStream& incoming) {
 
 void WriterLoop::connect(Connect& connect) {
   auto it = streams_.find(connect.id);
-  if (it == streams_.end()) return;  // closed (kicked, shut down) before its socket came
+  if (it == streams_.end()) {  // closed (kicked, shut down) before its socket came
+    try {
+      connect.socket.close();
+    } catch (...) {
+    }
+    return;
+  }
   Stream& stream = *it->second;
   stream.socket = std::move(connect.socket);
   stream.fd = stream.socket.impl()->sockfd();
@@ -221,17 +233,21 @@ void WriterLoop::connect(Connect& connect) {
     stream.socket.setBlocking(false);
     stream.socket.setNoDelay(true);
   } catch (...) {
-    close_stream(stream.id, CloseReason::kClientGone);
-    return;
+    return close_stream(stream.id, CloseReason::kClientGone);
   }
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLRDHUP;
   ev.data.u64 = stream.id;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stream.fd, &ev) != 0) {
-    close_stream(stream.id, CloseReason::kWriteError);
-    return;
+    return close_stream(stream.id, CloseReason::kWriteError);
   }
   mark_dirty(stream);
+}
+
+WriterLoop::Stream* WriterLoop::writable(StreamId id) {
+  auto it = streams_.find(id);
+  if (it == streams_.end() || it->second->close_after_flush) return nullptr;
+  return it->second.get();
 }
 
 void WriterLoop::mark_dirty(Stream& stream) {
@@ -240,49 +256,37 @@ void WriterLoop::mark_dirty(Stream& stream) {
   dirty_.push_back(stream.id);
 }
 
+bool WriterLoop::over_bound(const Stream& stream) const {
+  return stream.live_queued > settings_.max_queued;
+}
+
 void WriterLoop::deliver(const Deliver& deliver) {
   const Bytes bytes = wire_of(deliver.event);
   for (StreamId id : deliver.targets) {
-    auto it = streams_.find(id);
-    if (it == streams_.end()) continue;
-    Stream& stream = *it->second;
-    if (stream.awaiting_replay) {
-      stream.held.push_back(deliver.event);
-    } else {
-      stream.push({bytes, deliver.event->id, true});
-    }
-    stream.last_event_steady_ms = clock_.steady_ms();
-    if (over_bound(stream)) {
+    Stream* stream = writable(id);
+    if (!stream) continue;
+    stream->push({bytes, deliver.event->id, true});
+    stream->last_event_steady_ms = clock_.steady_ms();
+    if (over_bound(*stream)) {
       // A burst can outrun the batched flush; only a client whose socket
       // takes no more is slow.
-      flush(stream);
+      flush(*stream);
       if (!streams_.count(id)) continue;  // the write failed: closed
-      if (over_bound(stream)) {
+      if (over_bound(*stream)) {
         close_stream(id, CloseReason::kSlowClient);
         continue;
       }
     }
-    mark_dirty(stream);
+    mark_dirty(*stream);
   }
-}
-
-bool WriterLoop::over_bound(const Stream& stream) const {
-  return stream.live_queued + stream.held.size() > settings_.max_queued;
 }
 
 void WriterLoop::replay(Replay& replay) {
-  auto it = streams_.find(replay.id);
-  if (it == streams_.end()) return;
-  Stream& stream = *it->second;
-  for (auto& event : replay.events) stream.push({wire_of(event), event->id, false});
-  if (replay.last_page) {
-    // Live events held meanwhile all have ids above the replay's upper bound.
-    for (auto& event : stream.held) stream.push({wire_of(event), event->id, true});
-    stream.held.clear();
-    stream.awaiting_replay = false;
-  }
-  if (!replay.events.empty()) stream.last_event_steady_ms = clock_.steady_ms();
-  mark_dirty(stream);
+  Stream* stream = writable(replay.id);
+  if (!stream) return;
+  for (auto& event : replay.events) stream->push({wire_of(event), event->id, false});
+  if (!replay.events.empty()) stream->last_event_steady_ms = clock_.steady_ms();
+  mark_dirty(*stream);
 }
 
 void WriterLoop::start_drain(Drain& drain) {
@@ -291,8 +295,7 @@ void WriterLoop::start_drain(Drain& drain) {
   if (drain.farewell.empty()) return;
   auto bytes = std::make_shared<const std::string>(std::move(drain.farewell));
   for (auto& [id, stream] : streams_) {
-    stream->held.clear();
-    stream->awaiting_replay = false;
+    if (stream->close_after_flush) continue;
     stream->push({bytes, 0, false});
     stream->close_after_flush = true;
     mark_dirty(*stream);
@@ -303,17 +306,28 @@ void WriterLoop::on_timers() {
   const int64_t now = clock_.steady_ms();
   if (now >= next_heartbeat_ms_ && !draining_) {
     next_heartbeat_ms_ = now + settings_.heartbeat_interval_ms;
-    auto frame = std::make_shared<const std::string>(heartbeat_frame(clock_.now_ms()));
-    for (auto& [id, stream] : streams_) {
-      stream->push({frame, 0, true});
-      mark_dirty(*stream);
-    }
+    send_heartbeats();
   }
   if (now < next_scan_ms_) return;
   int64_t interval = kMaxScanIntervalMs;
-  if (settings_.idle_timeout_ms > 0)
+  if (settings_.idle_timeout_ms > 0) {
     interval = std::clamp<int64_t>(settings_.idle_timeout_ms / 4, 10, interval);
+  }
   next_scan_ms_ = now + interval;
+  close_expired();
+}
+
+void WriterLoop::send_heartbeats() {
+  auto frame = std::make_shared<const std::string>(heartbeat_frame(clock_.now_ms()));
+  for (auto& [id, stream] : streams_) {
+    if (stream->close_after_flush) continue;
+    stream->push({frame, 0, true});
+    mark_dirty(*stream);
+  }
+}
+
+void WriterLoop::close_expired() {
+  const int64_t now = clock_.steady_ms();
   const int64_t wall = clock_.now_ms();
   std::vector<std::pair<StreamId, CloseReason>> expired;
   for (auto& [id, stream] : streams_) {
@@ -354,39 +368,37 @@ void WriterLoop::flush(Stream& stream) {
     const ssize_t written = ::writev(stream.fd, iov.data(), count);
     if (written < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        set_want_write(stream, true);
-        return;
-      }
-      close_stream(stream.id, CloseReason::kClientGone);
-      return;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return set_want_write(stream, true);
+      const bool gone = errno == EPIPE || errno == ECONNRESET;
+      return close_stream(stream.id, gone ? CloseReason::kClientGone : CloseReason::kWriteError);
     }
-    metrics_.bytes_sent.fetch_add(static_cast<uint64_t>(written), Metrics::relaxed);
-    stream.stats->bytes_sent.fetch_add(static_cast<uint64_t>(written), Metrics::relaxed);
-    size_t left = static_cast<size_t>(written) + stream.front_offset;
-    stream.front_offset = 0;
-    while (!stream.queue.empty() && left >= stream.queue.front().bytes->size()) {
-      const Chunk& done = stream.queue.front();
-      left -= done.bytes->size();
-      if (done.live) --stream.live_queued;
-      if (done.event_id != 0) {
-        stream.stats->events_sent.fetch_add(1, Metrics::relaxed);
-        stream.stats->last_event_id.store(done.event_id, Metrics::relaxed);
-        metrics_.events_delivered.fetch_add(1, Metrics::relaxed);
-      } else if (done.live) {
-        metrics_.heartbeats_sent.fetch_add(1, Metrics::relaxed);
-      }
-      stream.queue.pop_front();
-    }
-    stream.front_offset = left;
-    stream.stats->queued.store(stream.queue.size(), Metrics::relaxed);
-    if (stream.front_offset > 0) {  // the kernel took part of a chunk: it is full
-      set_want_write(stream, true);
-      return;
-    }
+    consume(stream, static_cast<size_t>(written));
+    if (stream.front_offset > 0) return set_want_write(stream, true);  // the kernel is full
   }
   set_want_write(stream, false);
   if (stream.close_after_flush) close_stream(stream.id, CloseReason::kShutdown);
+}
+
+// Drops the chunks `written` bytes completed and counts what they were.
+void WriterLoop::consume(Stream& stream, size_t written) {
+  metrics_.bytes_sent.fetch_add(written, Metrics::relaxed);
+  stream.stats->bytes_sent.fetch_add(written, Metrics::relaxed);
+  size_t left = written + stream.front_offset;
+  while (!stream.queue.empty() && left >= stream.queue.front().bytes->size()) {
+    const Chunk& done = stream.queue.front();
+    left -= done.bytes->size();
+    if (done.live) --stream.live_queued;
+    if (done.event_id != 0) {
+      stream.stats->events_sent.fetch_add(1, Metrics::relaxed);
+      stream.stats->last_event_id.store(done.event_id, Metrics::relaxed);
+      metrics_.events_delivered.fetch_add(1, Metrics::relaxed);
+    } else if (done.live) {
+      metrics_.heartbeats_sent.fetch_add(1, Metrics::relaxed);
+    }
+    stream.queue.pop_front();
+  }
+  stream.front_offset = left;
+  stream.stats->queued.store(stream.queue.size(), Metrics::relaxed);
 }
 
 void WriterLoop::on_readable(Stream& stream) {
@@ -397,8 +409,7 @@ void WriterLoop::on_readable(Stream& stream) {
     if (n > 0) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     if (n < 0 && errno == EINTR) continue;
-    close_stream(stream.id, CloseReason::kClientGone);
-    return;
+    return close_stream(stream.id, CloseReason::kClientGone);
   }
 }
 

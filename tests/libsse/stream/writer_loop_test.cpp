@@ -188,9 +188,9 @@ struct Harness {
 
   // Registers stream `id` and hands it its socket; returns the client end.
   Client open(StreamId id, std::shared_ptr<StreamStats> stats = nullptr,
-              bool awaiting_replay = false, int64_t expires_at_ms = 0) {
+              int64_t expires_at_ms = 0) {
     auto [client, server] = tcp_pair();
-    loop.post_add(NewStream{id, kPreamble, awaiting_replay, expires_at_ms,
+    loop.post_add(NewStream{id, kPreamble, expires_at_ms,
                             stats ? std::move(stats) : std::make_shared<StreamStats>()});
     loop.post_connect(id, server);
     return Client(client);
@@ -249,7 +249,7 @@ TEST_CASE("writer loop: events queued before the socket arrives go out after the
   Harness h(quiet_settings());
   auto [client_socket, server_socket] = tcp_pair();
   auto stats = std::make_shared<StreamStats>();
-  h.loop.post_add(NewStream{7, kPreamble, false, 0, stats});
+  h.loop.post_add(NewStream{7, kPreamble, 0, stats});
   std::vector<EventPtr> events = {event(10), event(11), event(12)};
   for (const auto& e : events) h.loop.post_deliver(e, {7});
   h.sync();
@@ -287,7 +287,7 @@ TEST_CASE("writer loop: large events survive partial writes, byte for byte", "[w
   auto [client_socket, server_socket] = tcp_pair(8 * 1024);
   server_socket.setSendBufferSize(8 * 1024);  // the kernel takes a few KB per writev
   auto stats = std::make_shared<StreamStats>();
-  h.loop.post_add(NewStream{1, kPreamble, false, 0, stats});
+  h.loop.post_add(NewStream{1, kPreamble, 0, stats});
   h.loop.post_connect(1, server_socket);
   Client client(client_socket);
 
@@ -305,50 +305,47 @@ TEST_CASE("writer loop: large events survive partial writes, byte for byte", "[w
   CHECK(stats->last_event_id == 40);
 }
 
-TEST_CASE("writer loop: a replaying stream holds live events until its last replay page",
+TEST_CASE("writer loop: replay pages are written in order and not counted as live",
           "[writer_loop]") {
-  Harness h(quiet_settings());
+  WriterSettings settings = quiet_settings();
+  settings.max_queued = 2;
+  Harness h(settings);
   auto stats = std::make_shared<StreamStats>();
-  Client replaying = h.open(1, stats, /*awaiting_replay=*/true);
-  Client live = h.open(2);
+  Client replaying = h.open(1, stats);
 
-  // Live events 6 and 7 come while the replay (ids up to 5) is being read.
-  const std::vector<EventPtr> held = {event(6), event(7)};
-  for (const auto& e : held) h.loop.post_deliver(e, {1, 2});
-  REQUIRE(live.read_bytes(kPreamble.size() + wire(held).size()));
-  h.sync();
-  CHECK(replaying.read_available() == kPreamble);  // held, not written
-
-  const std::vector<EventPtr> page1 = {event(2), event(3)};
-  h.loop.post_replay(1, page1, /*last_page=*/false);
-  REQUIRE(replaying.read_bytes(kPreamble.size() + wire(page1).size()));
-  h.sync();
-  CHECK(replaying.read_available() == kPreamble + wire(page1));  // still holding 6 and 7
-
-  const std::vector<EventPtr> page2 = {event(4), event(5)};
-  h.loop.post_replay(1, page2, /*last_page=*/true);
-  const std::string expected = kPreamble + wire(page1) + wire(page2) + wire(held);
+  // Pages larger than max_queued: replayed events are paced by the hub, not
+  // judged by the live bound.
+  std::vector<EventPtr> page1, page2;
+  for (sse::EventId id = 1; id <= 5; ++id) page1.push_back(event(id));
+  for (sse::EventId id = 6; id <= 10; ++id) page2.push_back(event(id));
+  h.loop.post_replay(1, page1);
+  h.loop.post_replay(1, page2);
+  EventPtr live = event(11);
+  h.loop.post_deliver(live, {1});
+  const std::string expected = kPreamble + wire(page1) + wire(page2) + live->wire;
   REQUIRE(replaying.read_bytes(expected.size()));
-  CHECK(replaying.received() == expected);
-
-  // Live again: the next event goes straight out, once.
-  EventPtr next = event(8);
-  h.loop.post_deliver(next, {1});
-  REQUIRE(replaying.read_bytes(expected.size() + next->wire.size()));
   h.sync();
-  CHECK(replaying.read_available() == expected + next->wire);
-  CHECK(eventually([&] { return stats->events_sent == 7; }));
-  CHECK(stats->last_event_id == 8);
+  CHECK(replaying.read_available() == expected);
+  CHECK(eventually([&] { return stats->events_sent == 11; }));
+  CHECK(stats->last_event_id == 11);
+  CHECK(closed_count(h.metrics, CloseReason::kSlowClient) == 0);
 }
 
-TEST_CASE("writer loop: an empty last replay page releases the held events", "[writer_loop]") {
+TEST_CASE("writer loop: nothing is written after the farewell", "[writer_loop]") {
   Harness h(quiet_settings());
-  Client client = h.open(1, nullptr, /*awaiting_replay=*/true);
-  EventPtr e = event(3);
-  h.loop.post_deliver(e, {1});
-  h.loop.post_replay(1, {}, true);
-  REQUIRE(client.read_bytes(kPreamble.size() + e->wire.size()));
-  CHECK(client.received() == kPreamble + e->wire);
+  Client client = h.open(1);
+  REQUIRE(client.read_bytes(kPreamble.size()));
+  const std::string farewell = "event: maintenance\ndata: {}\n\n";
+  // The drain, then a live event and a replay page that were already on
+  // their way: neither may follow the farewell.
+  std::thread drain([&] { h.loop.drain_and_stop(farewell, h.manual.steady_ms() + 5'000); });
+  h.loop.post_deliver(event(7), {1});
+  h.loop.post_replay(1, {event(3)});
+  client.read_to_eof();
+  drain.join();
+  const std::string got = client.received();
+  REQUIRE(got.size() >= kPreamble.size() + farewell.size());
+  CHECK(got.substr(got.size() - farewell.size()) == farewell);
 }
 
 TEST_CASE("writer loop: post_close closes the socket and reports the reason", "[writer_loop]") {
@@ -387,7 +384,7 @@ TEST_CASE("writer loop: a client that does not read is dropped as slow", "[write
   auto [client_socket, server_socket] = tcp_pair(4096);  // never read below
   server_socket.setSendBufferSize(4096);
   auto stats = std::make_shared<StreamStats>();
-  h.loop.post_add(NewStream{1, kPreamble, false, 0, stats});
+  h.loop.post_add(NewStream{1, kPreamble, 0, stats});
   h.loop.post_connect(1, server_socket);
   Client fast = h.open(2);
 
@@ -412,7 +409,7 @@ TEST_CASE("writer loop: too many events before the socket arrives is slow too", 
   WriterSettings settings = quiet_settings();
   settings.max_queued = 3;
   Harness h(settings);
-  h.loop.post_add(NewStream{1, kPreamble, false, 0, std::make_shared<StreamStats>()});
+  h.loop.post_add(NewStream{1, kPreamble, 0, std::make_shared<StreamStats>()});
   for (sse::EventId id = 1; id <= 3; ++id) h.loop.post_deliver(event(id), {1});
   h.sync();
   CHECK(h.closed.count_for(1) == 0);  // at the bound is fine
@@ -487,7 +484,7 @@ TEST_CASE("writer loop: an idle timeout of 0 never closes", "[writer_loop]") {
 TEST_CASE("writer loop: a stream is closed when its token expires", "[writer_loop]") {
   Harness h(quiet_settings());
   const int64_t expires = h.manual.now_ms() + 30'000;
-  Client client = h.open(1, nullptr, false, expires);
+  Client client = h.open(1, nullptr, expires);
   Client forever = h.open(2);
   REQUIRE(client.read_bytes(kPreamble.size()));
 
@@ -506,11 +503,8 @@ TEST_CASE("writer loop: drain_and_stop writes the farewell, then closes everythi
           "[writer_loop]") {
   std::unique_ptr<Harness> h = std::make_unique<Harness>(quiet_settings());
   Client a = h->open(1);
-  Client b = h->open(2, nullptr, /*awaiting_replay=*/true);
-  h->loop.post_add(
-      NewStream{3, kPreamble, false, 0, std::make_shared<StreamStats>()});  // no socket
-  EventPtr held = event(9);
-  h->loop.post_deliver(held, {2});
+  Client b = h->open(2);
+  h->loop.post_add(NewStream{3, kPreamble, 0, std::make_shared<StreamStats>()});  // no socket
   REQUIRE(a.read_bytes(kPreamble.size()));
   REQUIRE(b.read_bytes(kPreamble.size()));
 
@@ -526,20 +520,18 @@ TEST_CASE("writer loop: drain_and_stop writes the farewell, then closes everythi
   mover.join();
 
   CHECK(a.received() == kPreamble + farewell);
-  CHECK(b.received() == kPreamble + farewell);  // the held live event is dropped
+  CHECK(b.received() == kPreamble + farewell);
   CHECK(h->closed.wait_for(1) == CloseReason::kShutdown);
   CHECK(h->closed.wait_for(2) == CloseReason::kShutdown);
   CHECK(h->closed.wait_for(3) == CloseReason::kShutdown);
   CHECK(h->loop.stream_count() == 0);
   CHECK(closed_count(h->metrics, CloseReason::kShutdown) == 3);
 
-  // After stop, posts are dropped; a stream added then is reported closed at
-  // once, so its owner can release what it holds for it.
-  h->loop.post_add(NewStream{4, kPreamble, false, 0, std::make_shared<StreamStats>()});
-  h->loop.post_close(4, CloseReason::kKicked);
+  // After stop, posts are refused and nothing is reported for them.
+  CHECK_FALSE(h->loop.post_add(NewStream{4, kPreamble, 0, std::make_shared<StreamStats>()}));
+  CHECK_FALSE(h->loop.post_close(4, CloseReason::kKicked));
   CHECK(h->loop.stream_count() == 0);
-  CHECK(h->closed.size() == 4);
-  CHECK(h->closed.wait_for(4) == CloseReason::kShutdown);
+  CHECK(h->closed.size() == 3);
   h.reset();  // and the destructor after drain_and_stop neither hangs nor closes twice
 }
 
@@ -548,7 +540,7 @@ TEST_CASE("writer loop: a stream closed before its socket came never writes to i
   Harness h(quiet_settings());
   auto [client_socket, server_socket] = tcp_pair();
   auto stats = std::make_shared<StreamStats>();
-  h.loop.post_add(NewStream{1, kPreamble, false, 0, stats});
+  h.loop.post_add(NewStream{1, kPreamble, 0, stats});
   h.loop.post_deliver(event(1), {1});
   h.loop.post_close(1, CloseReason::kKicked);
   h.loop.post_connect(1, server_socket);

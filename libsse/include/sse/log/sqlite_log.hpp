@@ -52,6 +52,7 @@ class SqliteEventLog final : public EventLog {
 
  private:
   struct Impl;
+  struct Rows;
   struct Pending {
     EventDraft draft;
     AppendCallback done;
@@ -59,11 +60,14 @@ class SqliteEventLog final : public EventLog {
   SqliteEventLog(std::unique_ptr<Impl> impl, SqliteLogOptions options, const Clock& clock);
   void writer_loop();
   void commit(std::vector<Pending>& batch);
+  std::vector<Result<EventPtr>> seal_batch(const std::vector<Pending>& batch, Rows& rows) const;
+  std::string insert_rows(Rows& rows);
 
   std::unique_ptr<Impl> impl_;
   const SqliteLogOptions options_;
   const Clock& clock_;
 
+  // Written under Impl::writer_mu; read without it.
   std::atomic<EventId> head_{0};
   std::atomic<EventId> first_id_{1};  // oldest id held (head_ + 1 when empty)
   std::atomic<size_t> size_{0};

@@ -38,9 +38,10 @@ enum class CloseReason : uint8_t {
   kTokenExpired,
   kKicked,
   kShutdown,
-  kWriteError,
+  kWriteError,   // the socket failed for another reason than the client leaving
+  kServerError,  // the server could not go on (the log could not be read)
 };
-inline constexpr size_t kCloseReasonCount = 7;
+inline constexpr size_t kCloseReasonCount = 8;
 std::string_view close_reason_label(CloseReason reason);
 
 using Counter = std::atomic<uint64_t>;

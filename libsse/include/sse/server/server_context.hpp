@@ -2,6 +2,8 @@
 
 // Everything the HTTP handlers share. Built once by Server; lives until the
 // server object is destroyed. Members are thread-safe or immutable.
+// Destruction order matters: `hub` (declared after `log`) goes first, and
+// waits for appends in flight before the log it calls back from goes.
 
 #include <atomic>
 #include <memory>
@@ -14,6 +16,7 @@
 #include "sse/limits/rate_limiter.hpp"
 #include "sse/log/event_log.hpp"
 #include "sse/metrics/metrics.hpp"
+#include "sse/server/system_status.hpp"
 #include "sse/util/clock.hpp"
 #include "sse/util/logger.hpp"
 
@@ -33,6 +36,7 @@ struct ServerContext {
   std::unique_ptr<EventLog> log;
   std::unique_ptr<Hub> hub;
   const int64_t started_steady_ms;
+  CpuSampler cpu;  // shared by status ticks and GET /system/status
   std::atomic<bool> ready{false};
 };
 

@@ -10,17 +10,23 @@ namespace sse {
 
 struct ServerContext;
 
-// Process CPU use between two samples, from /proc/self/stat. Thread-safe.
+// Process CPU use, from /proc/self/stat, over windows of at least a second.
+// Thread-safe.
 class CpuSampler {
  public:
-  // Percent of one core used since the previous call (0 on the first).
+  // Percent of one core used over the last window (0 before the first one).
+  // Calls within a second of the window's start return the last figure.
   double sample_percent();
 
  private:
   std::mutex mu_;
   double last_cpu_seconds_ = -1;
   double last_wall_seconds_ = 0;
+  double last_percent_ = 0;
 };
+
+// The snapshot's status field: "ok" while the server serves, "stopping"
+// once it is shutting down.
 
 std::string status_snapshot_json(ServerContext& ctx, CpuSampler& cpu, int64_t now_ms);
 

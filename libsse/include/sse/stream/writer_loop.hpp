@@ -36,13 +36,15 @@ struct StreamStats {
   std::atomic<uint64_t> last_event_id{0};
   std::atomic<uint64_t> events_sent{0};
   std::atomic<uint64_t> bytes_sent{0};
-  std::atomic<uint64_t> queued{0};
+  std::atomic<uint64_t> queued{0};  // chunks waiting: events, replayed events, heartbeats
 };
 
 struct WriterSettings {
   int64_t heartbeat_interval_ms = 30'000;  // > 0
   int64_t idle_timeout_ms = 300'000;       // 0 disables
-  size_t max_queued = 1024;  // live chunks the socket would not take; one more disconnects
+  // Live chunks (events and heartbeats, not replayed events) a stream may have
+  // waiting after its socket stopped taking bytes; one more disconnects it.
+  size_t max_queued = 1024;
 };
 
 // A stream registered with a loop. It is registered before its response
@@ -50,15 +52,15 @@ struct WriterSettings {
 // can miss it; until post_connect() brings the socket, its queue only fills.
 struct NewStream {
   StreamId id = 0;
-  std::string preamble;          // written first ("retry: 3000\n\n")
-  bool awaiting_replay = false;  // hold live events until post_replay()
-  int64_t expires_at_ms = 0;     // wall-clock end of its token; 0 = never
+  std::string preamble;       // written first ("retry: 3000\n\n")
+  int64_t expires_at_ms = 0;  // wall-clock end of its token; 0 = never
   std::shared_ptr<StreamStats> stats;
 };
 
 class WriterLoop {
  public:
-  // Called on the loop's thread after a stream's socket is closed.
+  // Called on the loop's thread, never on a poster's, after a stream that was
+  // added is closed (whatever the reason, shutdown included).
   using ClosedCallback = std::function<void(StreamId, CloseReason)>;
 
   WriterLoop(WriterSettings settings, const Clock& clock, Metrics& metrics,
@@ -68,26 +70,30 @@ class WriterLoop {
   WriterLoop& operator=(const WriterLoop&) = delete;
 
   // The post_* calls are thread-safe, never block on a client, and are applied
-  // in the order they were posted. Posts after stop are dropped.
-  void post_add(NewStream stream);
-  // The stream's socket: response headers sent, detached from Poco.
-  void post_connect(StreamId id, Poco::Net::StreamSocket socket);
-  void post_deliver(EventPtr event, std::vector<StreamId> targets);
-  // One page of a stream's replay; live events stay held until the last page.
-  // The hub's contract: every live event delivered to the stream after its
-  // NewStream has an id above every replayed one (it takes the replay's upper
-  // bound and registers the stream under one lock), so no de-duplication is
-  // needed here.
-  void post_replay(StreamId id, std::vector<EventPtr> events, bool last_page);
-  void post_close(StreamId id, CloseReason reason);
+  // in the order they were posted. They return false, and do nothing, once
+  // the loop has stopped: a stream refused that way is never reported closed.
+  bool post_add(NewStream stream);
+  // The stream's socket: response headers sent, detached from Poco. The
+  // socket of a stream that is already closed is closed.
+  bool post_connect(StreamId id, Poco::Net::StreamSocket socket);
+  bool post_deliver(EventPtr event, std::vector<StreamId> targets);
+  // Replayed events: written like delivered ones but not counted against
+  // max_queued (the hub paces replays by StreamStats::queued).
+  bool post_replay(StreamId id, std::vector<EventPtr> events);
+  bool post_close(StreamId id, CloseReason reason);
 
   // Queues `farewell` on every stream, flushes until `deadline_steady_ms`,
-  // closes every stream (reason kShutdown) and ends the thread. Blocks.
+  // closes every stream (reason kShutdown) and ends the thread. Nothing is
+  // written to a stream after its farewell. Blocks.
   void drain_and_stop(std::string farewell, int64_t deadline_steady_ms);
 
   size_t stream_count() const { return stream_count_.load(std::memory_order_relaxed); }
 
  private:
+  struct Connect {
+    StreamId id;
+    Poco::Net::StreamSocket socket;
+  };
   struct Deliver {
     EventPtr event;
     std::vector<StreamId> targets;
@@ -95,15 +101,10 @@ class WriterLoop {
   struct Replay {
     StreamId id;
     std::vector<EventPtr> events;
-    bool last_page;
   };
   struct Close {
     StreamId id;
     CloseReason reason;
-  };
-  struct Connect {
-    StreamId id;
-    Poco::Net::StreamSocket socket;
   };
   struct Drain {
     std::string farewell;
@@ -112,22 +113,29 @@ class WriterLoop {
   using Command = std::variant<NewStream, Connect, Deliver, Replay, Close, Drain>;
   struct Stream;
 
-  void post(Command command);
+  bool post(Command command);
   void run();
+  void handle_ready(uint64_t tag, uint32_t events);
+  void apply_inbox(std::vector<Command>& commands);
   void apply(Command& command);
+  void finish();
   void add(NewStream& stream);
   void connect(Connect& connect);
   void deliver(const Deliver& deliver);
   void replay(Replay& replay);
   void start_drain(Drain& drain);
   void on_timers();
+  void send_heartbeats();
+  void close_expired();
   void flush(Stream& stream);
   void flush_dirty();
+  void consume(Stream& stream, size_t written);
   void on_readable(Stream& stream);
   void close_stream(StreamId id, CloseReason reason);
   void set_want_write(Stream& stream, bool want);
   void mark_dirty(Stream& stream);
   bool over_bound(const Stream& stream) const;
+  Stream* writable(StreamId id);  // open and not past its farewell, or null
   int next_timeout_ms() const;
 
   const WriterSettings settings_;
