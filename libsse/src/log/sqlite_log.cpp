@@ -52,10 +52,62 @@ struct SqliteEventLog::Impl {
   mutable std::mutex reader_mu;
 };
 
+namespace {
+
+// A damaged or foreign file fails here, loudly, instead of becoming an empty log.
+Status check_file(Session& s, const std::string& path) {
+  std::string check;
+  s << "PRAGMA quick_check", into(check), now;
+  if (check != "ok") {
+    return make_error(fmt::format("history.path: '{}' is damaged (quick_check: {})", path, check));
+  }
+  int version = 0;
+  s << "PRAGMA user_version", into(version), now;
+  if (version != 0 && version != kSchemaVersion) {
+    return make_error(fmt::format("history.path: '{}' has schema version {}, this build reads {}",
+                                  path, version, kSchemaVersion));
+  }
+  return Status::Ok();
+}
+
+void create_schema(Session& s) {
+  std::string mode;
+  s << "PRAGMA journal_mode = WAL", into(mode), now;
+  s << "PRAGMA synchronous = NORMAL", now;
+  s << "CREATE TABLE IF NOT EXISTS events ("
+       " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+       " channel INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,"
+       " user_id TEXT NOT NULL, room TEXT NOT NULL, entity_type TEXT NOT NULL,"
+       " time_ms INTEGER NOT NULL)",
+      now;
+  s << "CREATE INDEX IF NOT EXISTS events_time ON events(time_ms)", now;
+  s << fmt::format("PRAGMA user_version = {}", kSchemaVersion), now;
+}
+
+struct Bounds {
+  EventId head = 0;   // the largest id ever used (AUTOINCREMENT remembers pruned ones)
+  EventId first = 1;  // the oldest id held, head + 1 when empty
+  size_t count = 0;
+};
+
+Bounds read_bounds(Session& s) {
+  Poco::Int64 max_id = 0, min_id = 0, count = 0, sequence = 0;
+  s << "SELECT IFNULL(MAX(id), 0), IFNULL(MIN(id), 0), COUNT(*) FROM events", into(max_id),
+      into(min_id), into(count), now;
+  s << "SELECT IFNULL(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'events'", into(sequence), now;
+  Bounds bounds;
+  bounds.head = static_cast<EventId>(std::max(max_id, sequence));
+  bounds.first = count > 0 ? static_cast<EventId>(min_id) : bounds.head + 1;
+  bounds.count = static_cast<size_t>(count);
+  return bounds;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SqliteEventLog>> SqliteEventLog::open(SqliteLogOptions options,
                                                              const Clock& clock) {
   register_sqlite_once();
-  const std::string& path = options.path;
+  const std::string path = options.path;
   std::error_code ec;
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -65,43 +117,14 @@ Result<std::unique_ptr<SqliteEventLog>> SqliteEventLog::open(SqliteLogOptions op
   }
   try {
     auto impl = std::make_unique<Impl>(path);
-    Session& s = impl->writer;
-    // A damaged or foreign file fails here, loudly.
-    std::string check;
-    s << "PRAGMA quick_check", into(check), now;
-    if (check != "ok") {
-      return make_error(
-          fmt::format("history.path: '{}' is damaged (quick_check: {})", path, check));
-    }
-    int version = 0;
-    s << "PRAGMA user_version", into(version), now;
-    if (version != 0 && version != kSchemaVersion) {
-      return make_error(fmt::format("history.path: '{}' has schema version {}, this build reads {}",
-                                    path, version, kSchemaVersion));
-    }
-    std::string mode;
-    s << "PRAGMA journal_mode = WAL", into(mode), now;
-    s << "PRAGMA synchronous = NORMAL", now;
-    s << "CREATE TABLE IF NOT EXISTS events ("
-         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-         " channel INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,"
-         " user_id TEXT NOT NULL, room TEXT NOT NULL, entity_type TEXT NOT NULL,"
-         " time_ms INTEGER NOT NULL)",
-        now;
-    s << "CREATE INDEX IF NOT EXISTS events_time ON events(time_ms)", now;
-    s << fmt::format("PRAGMA user_version = {}", kSchemaVersion), now;
-
-    Poco::Int64 max_id = 0, min_id = 0, count = 0, sequence = 0;
-    s << "SELECT IFNULL(MAX(id), 0), IFNULL(MIN(id), 0), COUNT(*) FROM events", into(max_id),
-        into(min_id), into(count), now;
-    s << "SELECT IFNULL(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'events'", into(sequence),
-        now;
+    if (Status ok = check_file(impl->writer, path); !ok) return make_error(ok.message());
+    create_schema(impl->writer);
+    const Bounds bounds = read_bounds(impl->writer);
     auto log = std::unique_ptr<SqliteEventLog>(
         new SqliteEventLog(std::move(impl), std::move(options), clock));
-    const EventId head = static_cast<EventId>(std::max(max_id, sequence));
-    log->head_ = head;
-    log->first_id_ = count > 0 ? static_cast<EventId>(min_id) : head + 1;
-    log->size_ = static_cast<size_t>(count);
+    log->head_ = bounds.head;
+    log->first_id_ = bounds.first;
+    log->size_ = bounds.count;
     log->prune();
     log->writer_ = std::thread([raw = log.get()] { raw->writer_loop(); });
     return log;

@@ -1,14 +1,13 @@
 // Operations: liveness, readiness, Prometheus metrics, the status snapshot
 // and the admin view of live streams.
 
-#include <charconv>
-
 #include <fmt/format.h>
 
 #include "sse/server/routes.hpp"
 #include "sse/server/server_context.hpp"
 #include "sse/server/system_status.hpp"
 #include "sse/util/json.hpp"
+#include "sse/util/parse.hpp"
 #include "sse/util/time_format.hpp"
 
 namespace sse {
@@ -73,15 +72,12 @@ void kick_connection(Exchange& ex) {
   auto who = ex.authenticate_admin();
   if (!who) return ex.send_error(who.error());
   const std::string id_text = ex.path().substr(std::string_view("/admin/connections/").size());
-  StreamId id = 0;
-  auto [end, err] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-  if (err != std::errc() || end != id_text.data() + id_text.size()) {
-    return ex.send_error(bad_request(fmt::format("'{}' is not a connection id", id_text)));
+  const auto id = parse_uint64(id_text);
+  if (!id) return ex.send_error(bad_request(fmt::format("'{}' is not a connection id", id_text)));
+  if (!ex.context().hub->kick(*id)) {
+    return ex.send_error(not_found(fmt::format("no open connection {}", *id)));
   }
-  if (!ex.context().hub->kick(id)) {
-    return ex.send_error(not_found(fmt::format("no open connection {}", id)));
-  }
-  ex.send_json(200, fmt::format(R"({{"id":"{}","closed":true}})", id));
+  ex.send_json(200, fmt::format(R"({{"id":"{}","closed":true}})", *id));
 }
 
 }  // namespace

@@ -4,14 +4,13 @@
 // hub. Every refusal happens before the first header byte. The Poco worker
 // thread returns to the pool as soon as the socket is handed over.
 
-#include <charconv>
-
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <fmt/format.h>
 
 #include "sse/config/config.hpp"
 #include "sse/server/routes.hpp"
 #include "sse/server/server_context.hpp"
+#include "sse/util/parse.hpp"
 #include "sse/wire/encoder.hpp"
 
 namespace sse {
@@ -64,9 +63,8 @@ Result<std::optional<EventId>, ApiError> resume_point(Exchange& ex) {
     text = *query;
   }
   if (text.empty()) return std::optional<EventId>{};
-  EventId id = 0;
-  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (err != std::errc() || end != text.data() + text.size()) {
+  const auto id = parse_uint64(text);
+  if (!id) {
     return bad_request(fmt::format("Last-Event-ID must be an event id from this server (got '{}')",
                                    text.substr(0, 40)));
   }

@@ -46,8 +46,10 @@ using EventPtr = std::shared_ptr<const Event>;
 
 // What a publisher hands to the hub: everything but the id and the time,
 // which the log assigns. `render_data` builds the JSON payload once they are
-// known (payloads carry both); it must return one line of JSON. It runs while
-// the hub holds its publish lock: it must not call back into the hub.
+// known (payloads carry both); it must return one line of JSON. It runs inside
+// EventLog::append — under the memory log's lock, or on the SQLite log's
+// writer thread where a slow render delays every commit — so it must be quick
+// and must not call into the log or the hub.
 struct EventDraft {
   Channel channel = Channel::kStatus;
   std::string type;
