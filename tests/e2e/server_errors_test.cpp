@@ -45,6 +45,18 @@ TEST_CASE("401 for missing, malformed and forged tokens, with WWW-Authenticate",
   check_error(basic, 401, "unauthorized");
 }
 
+TEST_CASE("a token without the user or admin role gets 403 everywhere", "[server][errors]") {
+  ServerProcess server;
+  const std::string guest = user_token("guest", "viewer");
+  SseClient stream(server.port(), "/notifications/stream?token=" + guest);
+  CHECK(stream.status() == 403);
+  CHECK(stream.body().find("neither the user nor the admin role") != std::string::npos);
+  check_error(post_json(server.port(), "/chat/send", guest, R"({"roomId":"a","message":"b"})"), 403,
+              "forbidden");
+  SseClient status(server.port(), "/system/status/stream");  // public: no token, no role
+  CHECK(status.status() == 200);
+}
+
 TEST_CASE("404, 405 with Allow, 415, 413 and 400 naming the field", "[server][errors]") {
   ServerProcess server({{"SSE_LIMITS_MAX_BODY_BYTES", "1024"}});
   check_error(http(server.port(), "GET", "/nope"), 404, "not_found");

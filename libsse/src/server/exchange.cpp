@@ -12,6 +12,12 @@ ApiError make(int status, std::string code, Rejection rejection, std::string mes
   return ApiError{status, std::move(code), std::move(message), 0, rejection};
 }
 
+bool has_unread_body(Poco::Net::HTTPServerRequest& request) {
+  const bool has_body = request.getChunkedTransferEncoding() ||
+                        (request.hasContentLength() && request.getContentLength64() > 0);
+  return has_body && !request.stream().eof();
+}
+
 }  // namespace
 
 ApiError bad_request(std::string message) {
@@ -72,6 +78,10 @@ Result<Identity, ApiError> Exchange::authenticate() {
   }
   auto identity = context_.auth.authenticate(token);
   if (!identity) return unauthorized(identity.message());
+  // SPEC, Identity and tokens: 'user' may subscribe and publish; 'admin' more.
+  if (!identity->has_role("user") && !identity->is_admin()) {
+    return forbidden("this token has neither the user nor the admin role");
+  }
   return std::move(identity).value();
 }
 
@@ -83,6 +93,9 @@ Result<Identity, ApiError> Exchange::authenticate_admin() {
 
 void Exchange::send_text(int status, std::string_view content_type, std::string_view body) {
   status_ = status;
+  // A body nobody read (a GET with one, a POST refused before reading) would
+  // be parsed as the next request on this connection: close it instead.
+  if (has_unread_body(request_)) response_.setKeepAlive(false);
   response_.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   response_.setContentType(std::string(content_type));
   response_.set("Cache-Control", "no-store");

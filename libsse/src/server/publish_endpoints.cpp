@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "sse/config/config.hpp"
+#include "sse/event/payloads.hpp"
 #include "sse/server/json_body.hpp"
 #include "sse/server/routes.hpp"
 #include "sse/server/server_context.hpp"
@@ -18,15 +19,16 @@ using Draft = Result<EventDraft, ApiError>;
 using Builder = Draft (*)(const Poco::JSON::Object&, const Identity&, const ServerContext&);
 
 // Unwraps a field result or returns its error from the enclosing builder.
-#define SSE_TRY_FIELD(var, expr)     \
-  auto var##_result = (expr);        \
+#define SSE_TRY_FIELD(var, expr)                  \
+  auto var##_result = (expr);                     \
   if (!var##_result) return var##_result.error(); \
   auto var = std::move(*var##_result)
 
 std::string q(std::string_view text) { return json_quote(text); }
 
 // POST /notifications/send {title, message, type?, userId?}
-Draft build_notification(const Poco::JSON::Object& body, const Identity& who, const ServerContext&) {
+Draft build_notification(const Poco::JSON::Object& body, const Identity& who,
+                         const ServerContext&) {
   SSE_TRY_FIELD(title, string_field(body, "title", true, 1000));
   SSE_TRY_FIELD(message, string_field(body, "message", true));
   SSE_TRY_FIELD(type, string_field(body, "type", false, 32));
@@ -85,7 +87,8 @@ Draft build_realtime(const Poco::JSON::Object& body, const Identity&, const Serv
   }
   std::string entity_id;
   if (body.has("entityId") && !body.isNull("entityId") &&
-      (body.get("entityId").isString() || body.get("entityId").isInteger())) {
+      (body.get("entityId").isString() ||
+       (body.get("entityId").isInteger() && !body.get("entityId").isBoolean()))) {
     entity_id = body.get("entityId").convert<std::string>();
   }
   if (entity_id.empty()) return bad_request("missing field 'entityId' (a string or an integer)");
@@ -112,25 +115,12 @@ Result<std::string, ApiError> room_for(const Poco::JSON::Object& body, const Ide
                                        const ServerContext& ctx) {
   auto room = string_field(body, "roomId", true, 64);
   if (!room) return room.error();
-  if (!is_valid_room_name(**room)) return bad_request("field 'roomId' must match [A-Za-z0-9_.-]{1,64}");
+  if (!is_valid_room_name(**room))
+    return bad_request("field 'roomId' must match [A-Za-z0-9_.-]{1,64}");
   if (!ctx.rooms->may_enter(**room, who.roles)) {
     return forbidden(fmt::format("room '{}' is private", **room));
   }
   return **room;
-}
-
-EventDraft chat_draft(std::string type, std::string room, const Identity& who, std::string message) {
-  EventDraft draft;
-  draft.channel = Channel::kChat;
-  draft.type = std::move(type);
-  draft.audience.room = room;
-  draft.render_data = [room, user = who.user_id, name = who.username,
-                       message = std::move(message)](EventId id, int64_t t) {
-    return fmt::format(
-        R"({{"id":"{}","roomId":{},"userId":{},"username":{},"message":{},"timestamp":"{}"}})", id,
-        q(room), q(user), q(name), q(message), format_iso8601_ms(t));
-  };
-  return draft;
 }
 
 // POST /chat/send {roomId, message}
@@ -138,13 +128,13 @@ Draft build_chat_message(const Poco::JSON::Object& body, const Identity& who,
                          const ServerContext& ctx) {
   SSE_TRY_FIELD(room, room_for(body, who, ctx));
   SSE_TRY_FIELD(message, string_field(body, "message", true));
-  return chat_draft("message", room, who, *message);
+  return chat_event("message", room, {who.user_id, who.username}, *message);
 }
 
 // POST /chat/typing {roomId}
 Draft build_typing(const Poco::JSON::Object& body, const Identity& who, const ServerContext& ctx) {
   SSE_TRY_FIELD(room, room_for(body, who, ctx));
-  return chat_draft("typing", room, who, "");
+  return chat_event("typing", room, {who.user_id, who.username}, "");
 }
 
 // POST /system/maintenance {message, startsAt?, durationSeconds?} (admin)
@@ -155,7 +145,8 @@ Draft build_maintenance(const Poco::JSON::Object& body, const Identity& who, con
   std::string starts = "null";
   if (starts_at) {
     auto parsed = parse_iso8601_ms(*starts_at);
-    if (!parsed) return bad_request("field 'startsAt' must be an ISO-8601 time such as 2026-01-31T22:00:00Z");
+    if (!parsed)
+      return bad_request("field 'startsAt' must be an ISO-8601 time such as 2026-01-31T22:00:00Z");
     starts = q(format_iso8601_ms(*parsed));
   }
   std::string duration = "null";
@@ -186,13 +177,18 @@ void publish(Exchange& ex, Builder build) {
     return ex.send_error(too_many(Rejection::kRateLimited, "publishing too fast; slow down",
                                   (rate.retry_after_ms + 999) / 1000));
   }
-  auto body = read_json_object(ex, ctx.config.limits.max_body_bytes);
+  auto body =
+      read_json_object(ex, ctx.config.limits.max_body_bytes, ctx.config.server.request_timeout);
   if (!body) return ex.send_error(body.error());
   auto draft = build(**body, *who, ctx);
   if (!draft) return ex.send_error(draft.error());
   auto published = ctx.hub->publish(*draft);
   if (!published) {
-    return ex.send_error({503, "unavailable", published.message(), 1, Rejection::kInternal});
+    // Shutting down: come back (elsewhere) soon. Otherwise the log failed.
+    if (!ctx.ready) {
+      return ex.send_error({503, "unavailable", published.message(), 1, Rejection::kInternal});
+    }
+    return ex.send_error({500, "internal", published.message(), 0, Rejection::kInternal});
   }
   ex.send_json(202, fmt::format(R"({{"id":"{}","delivered":{}}})", published->event->id,
                                 published->delivered));
@@ -205,7 +201,7 @@ struct PublishEndpoint {
 
 constexpr PublishEndpoint kPublishEndpoints[] = {
     {"/notifications/send", build_notification}, {"/realtime/update", build_realtime},
-    {"/chat/send", build_chat_message},           {"/chat/typing", build_typing},
+    {"/chat/send", build_chat_message},          {"/chat/typing", build_typing},
     {"/system/maintenance", build_maintenance},
 };
 
@@ -213,7 +209,8 @@ constexpr PublishEndpoint kPublishEndpoints[] = {
 
 void add_publish_routes(RouteTable& routes) {
   for (const PublishEndpoint& endpoint : kPublishEndpoints) {
-    routes.push_back({"POST", endpoint.path, [build = endpoint.build](Exchange& ex) { publish(ex, build); }});
+    routes.push_back(
+        {"POST", endpoint.path, [build = endpoint.build](Exchange& ex) { publish(ex, build); }});
   }
 }
 

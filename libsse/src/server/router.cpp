@@ -60,6 +60,11 @@ void dispatch(const RouteTable& routes, Exchange& ex) {
   const auto started = std::chrono::steady_clock::now();
   ex.context().metrics.http_requests.fetch_add(1, Metrics::relaxed);
   const bool cors = apply_cors(ex);
+  // RFC 9112 6.1: both Content-Length and Transfer-Encoding may be an attempt
+  // at request smuggling; answer by Transfer-Encoding, then close.
+  if (ex.request().getChunkedTransferEncoding() && ex.request().hasContentLength()) {
+    ex.response().setKeepAlive(false);
+  }
   const std::string& method = ex.request().getMethod();
 
   std::vector<const Route*> on_path;
@@ -97,9 +102,10 @@ void dispatch(const RouteTable& routes, Exchange& ex) {
       }
     }
   } catch (const std::exception& e) {
-    ex.context().logger.error("request failed", {{"uri", redact_query(ex.request().getURI())},
-                                                 {"error", e.what()}});
-    if (!ex.response().sent()) ex.send_error({500, "internal", "internal server error", 0, Rejection::kInternal});
+    ex.context().logger.error("request failed",
+                              {{"uri", redact_query(ex.request().getURI())}, {"error", e.what()}});
+    if (!ex.response().sent())
+      ex.send_error({500, "internal", "internal server error", 0, Rejection::kInternal});
   }
   access_log(ex, started);
 }

@@ -16,6 +16,7 @@
 
 #include "sse/log/memory_log.hpp"
 #include "sse/log/sqlite_log.hpp"
+#include "sse/server/request_deadline.hpp"
 #include "sse/server/routes.hpp"
 #include "sse/server/server_context.hpp"
 #include "sse/server/system_status.hpp"
@@ -30,8 +31,10 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
   RequestHandler(const RouteTable& routes, ServerContext& ctx) : routes_(routes), ctx_(ctx) {}
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
+    GuardedConnection::head_received();
     Exchange exchange(request, response, ctx_);
     dispatch(routes_, exchange);
+    GuardedConnection::request_done(exchange.streaming());
   }
 
  private:
@@ -39,7 +42,7 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
   ServerContext& ctx_;
 };
 
-class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+class HandlerFactory final : public StoppableHandlerFactory {
  public:
   HandlerFactory(const RouteTable& routes, ServerContext& ctx) : routes_(routes), ctx_(ctx) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
@@ -126,7 +129,7 @@ struct Server::Impl {
   RouteTable routes;
   std::unique_ptr<Poco::ThreadPool> pool;
   std::unique_ptr<Poco::Net::ServerSocket> listener;
-  std::unique_ptr<Poco::Net::HTTPServer> http;
+  std::unique_ptr<GuardedHttpServer> http;
   int port = 0;
 
   std::thread status_thread;
@@ -206,11 +209,16 @@ Status Server::start() {
   params->setMaxQueued(cfg.max_queued_requests);
   params->setTimeout(Poco::Timespan(cfg.request_timeout.count() * 1000));
   params->setKeepAliveTimeout(Poco::Timespan(5, 0));
+  // Poco's TCPServerDispatcher::stop() wakes only the workers already waiting;
+  // one between requests then sleeps the whole idle time (10 s by default)
+  // before it sees the stop, and joinAll() in shutdown() waits for it.
+  params->setThreadIdleTime(Poco::Timespan(0, 200 * 1000));
   params->setServerName("sse-server");
   params->setSoftwareVersion("sse-server");
   impl_->pool = std::make_unique<Poco::ThreadPool>(2, cfg.threads + 2);
-  impl_->http = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(impl_->routes, ctx),
-                                                        *impl_->pool, *impl_->listener, params);
+  impl_->http =
+      std::make_unique<GuardedHttpServer>(new HandlerFactory(impl_->routes, ctx), *impl_->pool,
+                                          *impl_->listener, params, cfg.request_timeout);
   impl_->http->start();
   ctx.ready = true;
   impl_->status_thread = std::thread([this] { impl_->status_loop(); });

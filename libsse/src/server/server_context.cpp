@@ -11,8 +11,9 @@ ServerContext::ServerContext(Config cfg, AuthSettings auth_settings, const Clock
       auth(std::move(auth_settings), clk),
       rooms(std::make_shared<RoomPolicy>(config.chat.private_rooms)),
       publish_rate(config.limits.publish_rate, config.limits.publish_burst, clk),
-      limiter(ConnectionLimiter::create(static_cast<size_t>(config.limits.max_connections),
-                                        static_cast<size_t>(config.limits.max_connections_per_user))),
+      limiter(
+          ConnectionLimiter::create(static_cast<size_t>(config.limits.max_connections),
+                                    static_cast<size_t>(config.limits.max_connections_per_user))),
       started_steady_ms(clk.steady_ms()) {}
 
 }  // namespace sse

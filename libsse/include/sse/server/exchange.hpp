@@ -47,7 +47,8 @@ class Exchange {
   // The first value of a query parameter.
   std::optional<std::string> query(std::string_view name) const;
 
-  // The caller's identity from "Authorization: Bearer …" or ?token=.
+  // The caller's identity from "Authorization: Bearer …" or ?token=: 401
+  // without a valid token, 403 when it has neither the user nor the admin role.
   Result<Identity, ApiError> authenticate();
   // As authenticate(), and 403 unless the identity has the admin role.
   Result<Identity, ApiError> authenticate_admin();
@@ -58,7 +59,13 @@ class Exchange {
 
   // The status sent, for the access log (0: nothing sent yet).
   int status() const { return status_; }
-  void mark_streaming() { status_ = 200; }
+  // The handler kept the socket (an SSE stream): the connection is no longer
+  // Poco's, and no further request will come on it.
+  void mark_streaming() {
+    status_ = 200;
+    streaming_ = true;
+  }
+  bool streaming() const { return streaming_; }
 
  private:
   Poco::Net::HTTPServerRequest& request_;
@@ -67,6 +74,7 @@ class Exchange {
   std::string path_;
   Poco::URI::QueryParameters query_;
   int status_ = 0;
+  bool streaming_ = false;
 };
 
 }  // namespace sse

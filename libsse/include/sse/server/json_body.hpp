@@ -4,6 +4,7 @@
 // typed field getters the endpoints use. Every failure is an ApiError that
 // names the field or the limit.
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -13,9 +14,14 @@
 
 namespace sse {
 
-// Checks Content-Type (415), reads at most `max_bytes` (413), checks UTF-8
-// and parses a JSON object (400).
-Result<Poco::JSON::Object::Ptr, ApiError> read_json_object(Exchange& ex, int64_t max_bytes);
+// Checks Content-Type (415), reads at most `max_bytes` (413) within
+// `time_limit` (408: a client trickling its body does not hold the worker),
+// checks UTF-8 and parses a JSON object (400). A body without Content-Length
+// or chunked encoding is empty (RFC 9112 6.3), and one that ends before its
+// Content-Length, or cannot be read, is a 400: never parsed as if whole. Every
+// error that leaves body bytes unread turns keep-alive off.
+Result<Poco::JSON::Object::Ptr, ApiError> read_json_object(Exchange& ex, int64_t max_bytes,
+                                                           std::chrono::milliseconds time_limit);
 
 // Parses `text` as a JSON object (400 on anything else); depth-limited.
 Result<Poco::JSON::Object::Ptr, ApiError> parse_json_object(const std::string& text);

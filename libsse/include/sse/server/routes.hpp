@@ -21,9 +21,9 @@ struct Route {
 
 using RouteTable = std::vector<Route>;
 
-void add_stream_routes(RouteTable& routes);    // GET …/stream (stream_endpoints.cpp)
-void add_publish_routes(RouteTable& routes);   // POST endpoints (publish_endpoints.cpp)
-void add_ops_routes(RouteTable& routes);       // health, metrics, admin (ops_endpoints.cpp)
+void add_stream_routes(RouteTable& routes);   // GET …/stream (stream_endpoints.cpp)
+void add_publish_routes(RouteTable& routes);  // POST endpoints (publish_endpoints.cpp)
+void add_ops_routes(RouteTable& routes);      // health, metrics, admin (ops_endpoints.cpp)
 
 RouteTable build_route_table();
 
