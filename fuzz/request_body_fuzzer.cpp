@@ -1,0 +1,140 @@
+// Fuzzes how a POST body becomes the strings that reach an SSE stream:
+// sse::parse_json_object, sse::string_field and sse::json_field_text (what the
+// endpoints read), and sse::is_valid_utf8 and sse::json_quote (what they write).
+// The input is the body itself, so the seed corpus is plain JSON bodies.
+//
+// Invariants, each a trap when broken:
+// - is_valid_utf8 agrees with a straightforward reference decoder;
+// - parse_json_object rejects every body that is not UTF-8, and every error it
+//   returns is a 400 whose message is UTF-8 (it goes into a JSON error body);
+// - every string field of an accepted body is UTF-8 (it is copied into event
+//   payloads), and json_field_text of every field is one line of JSON that
+//   Poco parses back;
+// - json_quote never writes a raw control byte, and for UTF-8 input its output
+//   is JSON that Poco parses back to the same string.
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+
+#include "sse/server/json_body.hpp"
+#include "sse/util/json.hpp"
+
+#define FUZZ_CHECK(cond)                                                                 \
+  do {                                                                                   \
+    if (!(cond)) {                                                                       \
+      std::fprintf(stderr, "invariant broken: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
+      __builtin_trap();                                                                  \
+    }                                                                                    \
+  } while (0)
+
+namespace {
+
+// RFC 3629, the plain way: decode each sequence, then reject overlongs,
+// surrogates and code points past U+10FFFF.
+bool reference_is_utf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    size_t length;
+    uint32_t code_point;
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    } else if ((lead & 0xE0) == 0xC0) {
+      length = 2;
+      code_point = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3;
+      code_point = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4;
+      code_point = lead & 0x07;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    const uint32_t smallest = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000;
+    if (code_point < smallest || code_point > 0x10FFFF) return false;
+    if (code_point >= 0xD800 && code_point <= 0xDFFF) return false;
+    i += length;
+  }
+  return true;
+}
+
+// Parses `json_value` (one JSON value) with Poco; nullopt if Poco rejects it.
+std::optional<Poco::Dynamic::Var> poco_parse_value(const std::string& json_value) {
+  try {
+    Poco::JSON::Parser parser;
+    const Poco::Dynamic::Var parsed = parser.parse("[" + json_value + "]");
+    const auto array = parsed.extract<Poco::JSON::Array::Ptr>();
+    if (array->size() != 1) return std::nullopt;
+    return array->get(0);
+  } catch (const Poco::Exception&) {
+    return std::nullopt;
+  }
+}
+
+void check_quote(const std::string& text) {
+  const std::string quoted = sse::json_quote(text);
+  FUZZ_CHECK(quoted.size() >= 2 && quoted.front() == '"' && quoted.back() == '"');
+  for (char c : quoted) {
+    const auto byte = static_cast<unsigned char>(c);
+    FUZZ_CHECK(byte >= 0x20 && byte != 0x7f);
+  }
+  if (!sse::is_valid_utf8(text)) return;
+  const auto parsed = poco_parse_value(quoted);
+  FUZZ_CHECK(parsed && parsed->isString());
+  FUZZ_CHECK(parsed->extract<std::string>() == text);
+}
+
+void check_body(const std::string& body) {
+  const auto object = sse::parse_json_object(body);
+  if (!sse::is_valid_utf8(body)) FUZZ_CHECK(!object.ok());
+  if (!object) {
+    FUZZ_CHECK(object.error().status == 400);
+    FUZZ_CHECK(sse::is_valid_utf8(object.error().message));
+    return;
+  }
+  FUZZ_CHECK(!object->isNull());
+  const Poco::JSON::Object& fields = **object;
+  for (const std::string& name : fields.getNames()) {
+    FUZZ_CHECK(sse::is_valid_utf8(name));
+    const auto optional = sse::string_field(fields, name, false);
+    const auto required = sse::string_field(fields, name, true);
+    if (optional.ok() && *optional) {
+      const std::string& value = **optional;
+      FUZZ_CHECK(sse::is_valid_utf8(value));
+      check_quote(value);
+      FUZZ_CHECK(required.ok() == !value.empty());
+    } else {
+      FUZZ_CHECK(!required.ok());
+    }
+    if (!required.ok()) FUZZ_CHECK(sse::is_valid_utf8(required.error().message));
+    const std::string text = sse::json_field_text(fields, name);
+    FUZZ_CHECK(text.find_first_of("\r\n") == std::string::npos);
+    FUZZ_CHECK(sse::is_valid_utf8(text));
+    FUZZ_CHECK(poco_parse_value(text).has_value());
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
+  const std::string text(reinterpret_cast<const char*>(bytes), size);
+  FUZZ_CHECK(sse::is_valid_utf8(text) == reference_is_utf8(text));
+  check_quote(text);
+  check_body(text);
+  return 0;
+}
