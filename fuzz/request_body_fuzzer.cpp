@@ -26,13 +26,7 @@
 #include "sse/server/json_body.hpp"
 #include "sse/util/json.hpp"
 
-#define FUZZ_CHECK(cond)                                                                 \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
-      std::fprintf(stderr, "invariant broken: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      __builtin_trap();                                                                  \
-    }                                                                                    \
-  } while (0)
+#include "fuzz_check.hpp"
 
 namespace {
 

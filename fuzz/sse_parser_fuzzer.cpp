@@ -26,13 +26,7 @@
 #include "sse/wire/encoder.hpp"
 #include "sse/wire/parser.hpp"
 
-#define FUZZ_CHECK(cond)                                                                 \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
-      std::fprintf(stderr, "invariant broken: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      __builtin_trap();                                                                  \
-    }                                                                                    \
-  } while (0)
+#include "fuzz_check.hpp"
 
 namespace {
 
