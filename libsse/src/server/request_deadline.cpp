@@ -48,8 +48,10 @@ void RequestDeadlines::run() {
     }
     // Same limit for all, so the oldest handle has the nearest deadline.
     auto oldest = armed_.begin();
-    if (std::chrono::steady_clock::now() < oldest->second.deadline) {
-      cv_.wait_until(lock, oldest->second.deadline);
+    // A copy: the entry may be disarmed (erased) while this waits.
+    const auto deadline = oldest->second.deadline;
+    if (std::chrono::steady_clock::now() < deadline) {
+      cv_.wait_until(lock, deadline);
       continue;
     }
     Poco::Net::StreamSocket socket = std::move(oldest->second.socket);
