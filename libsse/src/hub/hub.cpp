@@ -165,7 +165,9 @@ void Hub::replay_loop() {
     for (size_t n = replay_jobs_.size(); n > 0 && !replay_stop_; --n) {
       ReplayJob job = std::move(replay_jobs_.front());
       replay_jobs_.pop_front();
-      if (job.stats->queued.load(Metrics::relaxed) > kReplayQueueLow) {
+      const uint64_t waiting = job.stats->queued.load(Metrics::relaxed) +
+                               job.stats->replay_in_flight.load(Metrics::relaxed);
+      if (waiting > kReplayQueueLow) {
         replay_jobs_.push_back(std::move(job));  // its client has not read the last page yet
         continue;
       }
@@ -203,6 +205,7 @@ bool Hub::replay_step(ReplayJob& job) {
     return false;
   }
   metrics_.replayed_events.fetch_add(page->events.size(), Metrics::relaxed);
+  job.stats->replay_in_flight.fetch_add(page->events.size(), Metrics::relaxed);
   loops_[it->second.loop]->post_replay(job.id, std::move(page->events));
   job.after = page->next_after;
   // Caught up with routing, under the lock that routing takes: from here on

@@ -282,6 +282,9 @@ void WriterLoop::deliver(const Deliver& deliver) {
 }
 
 void WriterLoop::replay(Replay& replay) {
+  auto it = streams_.find(replay.id);
+  if (it == streams_.end()) return;
+  it->second->stats->replay_in_flight.fetch_sub(replay.events.size(), Metrics::relaxed);
   Stream* stream = writable(replay.id);
   if (!stream) return;
   for (auto& event : replay.events) stream->push({wire_of(event), event->id, false});

@@ -37,6 +37,9 @@ struct StreamStats {
   std::atomic<uint64_t> events_sent{0};
   std::atomic<uint64_t> bytes_sent{0};
   std::atomic<uint64_t> queued{0};  // chunks waiting: events, replayed events, heartbeats
+  // Replayed events posted to the loop and not yet queued: with `queued`,
+  // what the hub paces a replay by.
+  std::atomic<uint64_t> replay_in_flight{0};
 };
 
 struct WriterSettings {
