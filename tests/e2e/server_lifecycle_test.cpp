@@ -244,6 +244,22 @@ TEST_CASE("SIGTERM: maintenance on every stream, port closed, exit 0", "[server]
   CHECK(http(server.port(), "GET", "/health", "", {}, 1s).status == 0);
 }
 
+TEST_CASE("a stream asked for on a kept-alive connection during SIGTERM does not hang shutdown",
+          "[server][shutdown]") {
+  ServerProcess server;
+  Socket kept(server.port());
+  REQUIRE(kept.send_all("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string answer;
+  for (int i = 0; i < 50 && answer.find("\"ok\"") == std::string::npos; ++i)
+    answer += kept.receive(100ms);
+  REQUIRE(answer.find("200 OK") != std::string::npos);
+  kill(server.pid(), SIGTERM);
+  kept.send_all("GET /notifications/stream?token=" + kAlice + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto code = server.stop(SIGTERM, 5s);
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+}
+
 TEST_CASE("SIGINT shuts down as gracefully as SIGTERM", "[server][shutdown]") {
   ServerProcess server;
   SseClient chat(server.port(), "/chat/stream?room=general&token=" + kAlice);
