@@ -1,7 +1,6 @@
 #include "sse/server/server.hpp"
 
 #include <condition_variable>
-#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>

@@ -137,7 +137,7 @@ void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
 void add_stream_routes(RouteTable& routes) {
   for (const StreamEndpoint& endpoint : kStreamEndpoints) {
     routes.push_back(
-        {"GET", endpoint.path, [&endpoint](Exchange& ex) { open_stream(ex, endpoint); }, true});
+        {"GET", endpoint.path, [&endpoint](Exchange& ex) { open_stream(ex, endpoint); }});
   }
 }
 

@@ -16,7 +16,6 @@ struct Route {
   std::string method;  // "GET", "POST", "DELETE"
   std::string path;    // exact; a path ending in '/' matches by prefix
   std::function<void(Exchange&)> handle;
-  bool streaming = false;  // keeps the socket (SSE): no body, no keep-alive
 };
 
 using RouteTable = std::vector<Route>;
