@@ -85,7 +85,7 @@ void Context::fail_request(const ClientError& error) {
   const std::string url = settings_.url.to_string();
   switch (error.kind) {
     case ClientErrorKind::kUnreachable:
-      fail(kExitUnreachable,
+      fail(kExitUnavailable,
            fmt::format("cannot reach sse-server: {}; is it running? Set the address with --server "
                        "or SSECTL_SERVER (now from {})",
                        error.message, settings_.server_origin));

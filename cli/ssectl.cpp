@@ -7,11 +7,10 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "sse/version.hpp"
 
 namespace sse::cli {
 namespace {
-
-constexpr const char* kVersion = "ssectl 0.1.0";
 
 extern "C" void on_interrupt(int) {
   // Output is flushed per line, so nothing is lost by leaving at once.
@@ -48,7 +47,7 @@ void add_global_options(CLI::App& app, GlobalFlags& flags) {
       ->group(group)
       ->type_name("WHEN")
       ->check(CLI::IsMember({"auto", "always", "never"}));
-  app.set_version_flag("--version", kVersion, "print the version and exit");
+  app.set_version_flag("--version", std::string("ssectl ") + sse::kVersion, "print the version and exit");
 }
 
 void note_given(const CLI::App& app, GlobalFlags& flags) {

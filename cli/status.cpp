@@ -100,7 +100,7 @@ int run_status(Context& ctx, const StatusFlags& flags) {
     }
   }
   if (!is_ready)
-    fail(kExitUnreachable, "the server is up but not ready yet; try ssectl status --wait 30s");
+    fail(kExitUnavailable, "the server is up but not ready yet; try ssectl status --wait 30s");
   return kExitOk;
 }
 

@@ -136,7 +136,7 @@ int run_tail(Context& ctx, const TailFlags& flags) {
       ctx.fail_request(*outcome.error);
     case SubscribeEnd::kClosed:
       if (flags.count > 0) {
-        fail(kExitUnreachable, fmt::format("the server closed the stream after {}", progress));
+        fail(kExitUnavailable, fmt::format("the server closed the stream after {}", progress));
       }
       return kExitOk;
   }

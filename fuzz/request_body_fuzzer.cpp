@@ -1,5 +1,5 @@
 // Fuzzes how a POST body becomes the strings that reach an SSE stream:
-// sse::parse_json_object, sse::string_field and sse::json_field_text (what the
+// sse::parse_json_object, sse::FieldReader (what the
 // endpoints read), and sse::is_valid_utf8 and sse::json_quote (what they write).
 // The input is the body itself, so the seed corpus is plain JSON bodies.
 //
@@ -23,7 +23,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
-#include "sse/server/json_body.hpp"
+#include "server/json_body.hpp"
 #include "sse/util/json.hpp"
 
 #include "fuzz_check.hpp"
@@ -105,18 +105,21 @@ void check_body(const std::string& body) {
   const Poco::JSON::Object& fields = **object;
   for (const std::string& name : fields.getNames()) {
     FUZZ_CHECK(sse::is_valid_utf8(name));
-    const auto optional = sse::string_field(fields, name, false);
-    const auto required = sse::string_field(fields, name, true);
-    if (optional.ok() && *optional) {
-      const std::string& value = **optional;
-      FUZZ_CHECK(sse::is_valid_utf8(value));
-      check_quote(value);
-      FUZZ_CHECK(required.ok() == !value.empty());
+    sse::FieldReader optional_reader(fields);
+    sse::FieldReader required_reader(fields);
+    const std::optional<std::string> optional = optional_reader.optional_string(name);
+    (void)required_reader.required_string(name);
+    if (!optional_reader.failed() && optional) {
+      FUZZ_CHECK(sse::is_valid_utf8(*optional));
+      check_quote(*optional);
+      FUZZ_CHECK(required_reader.failed() == optional->empty());
     } else {
-      FUZZ_CHECK(!required.ok());
+      FUZZ_CHECK(required_reader.failed());
     }
-    if (!required.ok()) FUZZ_CHECK(sse::is_valid_utf8(required.error().message));
-    const std::string text = sse::json_field_text(fields, name);
+    if (required_reader.failed()) {
+      FUZZ_CHECK(sse::is_valid_utf8(required_reader.error()->message));
+    }
+    const std::string text = optional_reader.json_text(name);
     FUZZ_CHECK(text.find_first_of("\r\n") == std::string::npos);
     FUZZ_CHECK(sse::is_valid_utf8(text));
     FUZZ_CHECK(poco_parse_value(text).has_value());

@@ -12,15 +12,17 @@
 
 #include "sse/config/config.hpp"
 #include "sse/server/server.hpp"
+#include "sse/util/exit_codes.hpp"
+#include "sse/version.hpp"
 
 extern char** environ;
 
 namespace {
 
-constexpr int kExitUsage = 64;
-constexpr int kExitUnavailable = 69;
-constexpr int kExitSoftware = 70;
-constexpr int kExitConfig = 78;
+using sse::kExitConfig;
+using sse::kExitSoftware;
+using sse::kExitUnavailable;
+using sse::kExitUsage;
 
 int serve(const sse::Config& config);
 
@@ -39,7 +41,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   app.add_flag("--print-config", print_config,
                "Print the effective configuration as TOML and exit");
-  app.set_version_flag("--version", "sse-server 0.1.0");
+  app.set_version_flag("--version", std::string("sse-server ") + sse::kVersion);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -83,7 +85,9 @@ int serve(const sse::Config& config) {
   auto server = sse::Server::create(config, logger);
   if (!server) {
     std::fprintf(stderr, "sse-server: %s\n", server.message().c_str());
-    return kExitConfig;
+    if (server.error().is_unavailable()) return kExitUnavailable;
+    if (server.error().is_internal()) return kExitSoftware;
+    return kExitConfig;  // a bad setting, key file or database file
   }
   if (auto started = (*server)->start(); !started) {
     std::fprintf(stderr, "sse-server: %s\n", started.message().c_str());

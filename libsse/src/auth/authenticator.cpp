@@ -35,13 +35,13 @@ Authenticator::Authenticator(AuthSettings settings, const Clock& clock)
       jwt_(std::move(settings.jwt), clock, settings.jwt_leeway_ms) {}
 
 Result<Identity> Authenticator::authenticate(std::string_view token) const {
-  if (token.empty()) return make_error("missing token");
-  if (token.size() > kMaxTokenBytes) return make_error("token too long");
+  if (token.empty()) return Error::unauthenticated("missing token");
+  if (token.size() > kMaxTokenBytes) return Error::unauthenticated("token too long");
   if (is_jwt_shaped(token)) {
-    if (!jwt_.enabled()) return make_error("JWT is not configured");
+    if (!jwt_.enabled()) return Error::unauthenticated("JWT is not configured");
     return jwt_.verify(token);
   }
-  if (!demo_tokens_) return make_error("demo tokens are disabled");
+  if (!demo_tokens_) return Error::unauthenticated("demo tokens are disabled");
   return decode_demo_token(token);
 }
 

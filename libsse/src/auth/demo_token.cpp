@@ -80,11 +80,11 @@ std::string_view trim_spaces(std::string_view text) {
 
 Status check_text_field(std::string_view name, const std::string& value) {
   if (value.find(kFieldSeparator) != std::string::npos) {
-    return make_error(fmt::format("{} may not contain ':'", name));
+    return Error::invalid_argument(fmt::format("{} may not contain ':'", name));
   }
-  if (has_control(value)) return make_error(fmt::format("{} contains a control character", name));
-  if (!is_utf8(value)) return make_error(fmt::format("{} is not valid UTF-8", name));
-  return Status::Ok();
+  if (has_control(value)) return Error::invalid_argument(fmt::format("{} contains a control character", name));
+  if (!is_utf8(value)) return Error::invalid_argument(fmt::format("{} is not valid UTF-8", name));
+  return {};
 }
 
 }  // namespace
@@ -105,15 +105,15 @@ std::string encode_demo_token(const Identity& identity) {
 }
 
 Result<Identity> decode_demo_token(std::string_view token) {
-  if (token.empty()) return make_error("demo token is empty");
-  if (!is_padded_base64(token)) return make_error("demo token is not valid base64");
+  if (token.empty()) return Error::invalid_argument("demo token is empty");
+  if (!is_padded_base64(token)) return Error::invalid_argument("demo token is not valid base64");
   const std::string text = base64_decode(token);
-  if (has_control(text)) return make_error("demo token contains a control character");
-  if (!is_utf8(text)) return make_error("demo token is not valid UTF-8");
+  if (has_control(text)) return Error::invalid_argument("demo token contains a control character");
+  if (!is_utf8(text)) return Error::invalid_argument("demo token is not valid UTF-8");
 
   const std::vector<std::string_view> fields = split(text, kFieldSeparator);
   if (fields.size() != kFieldCount) {
-    return make_error(fmt::format(
+    return Error::invalid_argument(fmt::format(
         "demo token must hold 4 ':'-separated fields (userId:username:email:roles), found {}",
         fields.size()));
   }
@@ -121,33 +121,33 @@ Result<Identity> decode_demo_token(std::string_view token) {
   identity.user_id = fields[0];
   identity.username = fields[1];
   identity.email = fields[2];
-  if (identity.user_id.empty()) return make_error("demo token has an empty user id");
-  if (trim_spaces(fields[3]).empty()) return make_error("demo token has no roles");
+  if (identity.user_id.empty()) return Error::invalid_argument("demo token has an empty user id");
+  if (trim_spaces(fields[3]).empty()) return Error::invalid_argument("demo token has no roles");
   for (std::string_view role : split(fields[3], kRoleSeparator)) {
     role = trim_spaces(role);
-    if (role.empty()) return make_error("demo token has an empty role (check the commas)");
+    if (role.empty()) return Error::invalid_argument("demo token has an empty role (check the commas)");
     identity.roles.emplace_back(role);
   }
   return identity;
 }
 
 Status validate_demo_identity(const Identity& identity) {
-  if (identity.user_id.empty()) return make_error("user id is empty");
+  if (identity.user_id.empty()) return Error::invalid_argument("user id is empty");
   if (Status s = check_text_field("user id", identity.user_id); !s) return s;
   if (Status s = check_text_field("username", identity.username); !s) return s;
   if (Status s = check_text_field("email", identity.email); !s) return s;
-  if (identity.roles.empty()) return make_error("a demo token needs at least one role");
+  if (identity.roles.empty()) return Error::invalid_argument("a demo token needs at least one role");
   for (const std::string& role : identity.roles) {
-    if (role.empty()) return make_error("a role is empty");
+    if (role.empty()) return Error::invalid_argument("a role is empty");
     if (Status s = check_text_field("role", role); !s) return s;
     if (role.find(kRoleSeparator) != std::string::npos) {
-      return make_error(fmt::format("role '{}' may not contain ','", role));
+      return Error::invalid_argument(fmt::format("role '{}' may not contain ','", role));
     }
     if (role != trim_spaces(role)) {
-      return make_error(fmt::format("role '{}' has leading or trailing spaces", role));
+      return Error::invalid_argument(fmt::format("role '{}' has leading or trailing spaces", role));
     }
   }
-  return Status::Ok();
+  return {};
 }
 
 }  // namespace sse

@@ -90,16 +90,16 @@ Result<Object::Ptr> parse_object(const std::string& json, std::string_view part)
     if (value.type() == typeid(Object::Ptr)) return value.extract<Object::Ptr>();
   } catch (const std::exception&) {
   }
-  return make_error(fmt::format("malformed token: the {} is not a JSON object", part));
+  return Error::unauthenticated(fmt::format("malformed token: the {} is not a JSON object", part));
 }
 
 Result<ParsedToken> parse_token(std::string_view token) {
   const std::optional<TokenParts> parts = split_token(token);
-  if (!parts) return make_error("malformed token: expected three '.'-separated parts");
+  if (!parts) return Error::unauthenticated("malformed token: expected three '.'-separated parts");
   std::optional<std::string> header_json = decode_base64url(parts->header);
-  if (!header_json) return make_error("malformed token: the header is not base64url");
+  if (!header_json) return Error::unauthenticated("malformed token: the header is not base64url");
   std::optional<std::string> payload_json = decode_base64url(parts->payload);
-  if (!payload_json) return make_error("malformed token: the payload is not base64url");
+  if (!payload_json) return Error::unauthenticated("malformed token: the payload is not base64url");
   Result<Object::Ptr> header = parse_object(*header_json, "header");
   if (!header) return header.error();
   Result<Object::Ptr> payload = parse_object(*payload_json, "payload");
@@ -155,9 +155,11 @@ Result<Poco::SharedPtr<Poco::Crypto::RSAKey>> load_rsa_key(const std::string& pe
     return Poco::SharedPtr<Poco::Crypto::RSAKey>(is_private ? new Poco::Crypto::RSAKey(nullptr, &in)
                                                             : new Poco::Crypto::RSAKey(&in));
   } catch (const Poco::Exception& e) {
-    return make_error(fmt::format("cannot read the RSA {} key (PEM): {}", kind, e.displayText()));
+    return Error::invalid_argument(
+        fmt::format("cannot read the RSA {} key (PEM): {}", kind, e.displayText()));
   } catch (const std::exception& e) {
-    return make_error(fmt::format("cannot read the RSA {} key (PEM): {}", kind, e.what()));
+    return Error::invalid_argument(
+        fmt::format("cannot read the RSA {} key (PEM): {}", kind, e.what()));
   }
 }
 
@@ -204,11 +206,11 @@ Result<std::optional<int64_t>> numeric_date_ms(const Object& claims, const std::
   const Var value = claims.get(name);
   if (value.isEmpty()) return std::optional<int64_t>();
   if (!value.isNumeric() || value.isBoolean()) {
-    return make_error(fmt::format("invalid {} claim: expected seconds since the epoch", name));
+    return Error::unauthenticated(fmt::format("invalid {} claim: expected seconds since the epoch", name));
   }
   const double seconds = value.convert<double>();
   if (!std::isfinite(seconds) || std::fabs(seconds) > kMaxNumericDateSeconds) {
-    return make_error(fmt::format("invalid {} claim: out of range", name));
+    return Error::unauthenticated(fmt::format("invalid {} claim: out of range", name));
   }
   return std::optional<int64_t>(std::llround(seconds * 1000.0));
 }
@@ -226,7 +228,7 @@ Status read_identity(const Object& claims, Identity& identity) {
     identity.roles = std::move(*roles);
   } else {
     status =
-        make_error("invalid roles claim: expected an array of strings or a comma-separated string");
+        Error::unauthenticated("invalid roles claim: expected an array of strings or a comma-separated string");
   }
   if (Result<std::optional<int64_t>> exp = numeric_date_ms(claims, "exp")) {
     identity.expires_at_ms = *exp;
@@ -264,40 +266,40 @@ Result<Identity> JwtVerifier::verify(std::string_view token) const {
   Result<ParsedToken> parsed = parse_token(token);
   if (!parsed) return parsed.error();
   const std::string& alg = parsed->algorithm;
-  if (alg.empty()) return make_error("malformed token: the header has no alg");
+  if (alg.empty()) return Error::unauthenticated("malformed token: the header has no alg");
 
   // The alg picks the key, and each key serves one algorithm only: an RS256
   // public key is never tried as an HMAC secret, and "none" is never accepted.
   if (alg == kHs256) {
-    if (hs256_secret_.empty()) return make_error("algorithm HS256 is not configured");
-    if (!hs256_signature_ok(hs256_secret_, parsed->parts)) return make_error("bad signature");
+    if (hs256_secret_.empty()) return Error::unauthenticated("algorithm HS256 is not configured");
+    if (!hs256_signature_ok(hs256_secret_, parsed->parts)) return Error::unauthenticated("bad signature");
   } else if (alg == kRs256) {
-    if (!rs256_configured_) return make_error("algorithm RS256 is not configured");
-    if (!rs256_signer_) return make_error("RS256 public key could not be loaded");
-    if (!rs256_signature_ok(*rs256_signer_, token)) return make_error("bad signature");
+    if (!rs256_configured_) return Error::unauthenticated("algorithm RS256 is not configured");
+    if (!rs256_signer_) return Error::unauthenticated("RS256 public key could not be loaded");
+    if (!rs256_signature_ok(*rs256_signer_, token)) return Error::unauthenticated("bad signature");
   } else {
-    return make_error(unsupported_algorithm(alg));
+    return Error::unauthenticated(unsupported_algorithm(alg));
   }
 
   const Object& claims = *parsed->payload;
   Identity identity;
-  if (Status s = read_identity(claims, identity); !s) return make_error(s.message());
+  if (Status s = read_identity(claims, identity); !s) return s.error();
   Result<std::optional<int64_t>> not_before_ms = numeric_date_ms(claims, "nbf");
   if (!not_before_ms) return not_before_ms.error();
 
   // RFC 7519 4.1.4 / 4.1.5, with leeway for clock skew.
   const int64_t now_ms = clock_->now_ms();
   if (identity.expires_at_ms && now_ms >= *identity.expires_at_ms + leeway_ms_) {
-    return make_error("token expired");
+    return Error::unauthenticated("token expired");
   }
   if (*not_before_ms && now_ms + leeway_ms_ < **not_before_ms) {
-    return make_error("token not yet valid");
+    return Error::unauthenticated("token not yet valid");
   }
   const Var sub = claims.get("sub");
   if (sub.isEmpty() || (sub.isString() && identity.user_id.empty())) {
-    return make_error("missing sub claim");
+    return Error::unauthenticated("missing sub claim");
   }
-  if (!sub.isString()) return make_error("invalid sub claim: expected a string");
+  if (!sub.isString()) return Error::unauthenticated("invalid sub claim: expected a string");
   return identity;
 }
 
@@ -306,14 +308,16 @@ Result<std::string> sign_jwt(const Identity& identity, const JwtSigningKey& key,
   const bool use_hs256 = !key.hs256_secret.empty();
   const bool use_rs256 = !key.rs256_private_pem.empty();
   if (use_hs256 && use_rs256) {
-    return make_error("give either an HS256 secret or an RS256 private key, not both");
+    return Error::invalid_argument("give either an HS256 secret or an RS256 private key, not both");
   }
   if (!use_hs256 && !use_rs256) {
-    return make_error("no signing key: give an HS256 secret or an RS256 private key");
+    return Error::invalid_argument("no signing key: give an HS256 secret or an RS256 private key");
   }
-  if (identity.user_id.empty()) return make_error("cannot sign a token without a user id (sub)");
+  if (identity.user_id.empty()) {
+    return Error::invalid_argument("cannot sign a token without a user id (sub)");
+  }
   // exp is written in whole seconds, rounded down: under 1 s it could be already past.
-  if (ttl_ms < 1000) return make_error("token lifetime must be at least 1 second");
+  if (ttl_ms < 1000) return Error::invalid_argument("token lifetime must be at least 1 second");
 
   Poco::JWT::Token token;
   token.setType("JWT");
@@ -339,7 +343,7 @@ Result<std::string> sign_jwt(const Identity& identity, const JwtSigningKey& key,
     Poco::JWT::Signer signer(*rsa);
     return signer.sign(token, Poco::JWT::Signer::ALGO_RS256);
   } catch (const Poco::Exception& e) {
-    return make_error(fmt::format("cannot sign the token: {}", e.displayText()));
+    return Error::internal(fmt::format("cannot sign the token: {}", e.displayText()));
   }
 }
 

@@ -8,7 +8,7 @@ namespace sse {
 namespace {
 
 Error bad_url(std::string_view text, std::string_view why) {
-  return make_error(
+  return Error::invalid_argument(
       fmt::format("invalid server URL '{}': {} (expected http://HOST[:PORT][/PATH])", text, why));
 }
 

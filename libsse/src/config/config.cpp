@@ -42,7 +42,7 @@ class Loader {
   // Applies one value; on failure the message names `where` and the key.
   Status set(const KeySpec& key, const RawValue& raw, std::string where) {
     if (Status status = detail::apply_key(key, raw, config_); !status) {
-      return make_error(fmt::format("{}: {}: {}", where, key.path(), status.message()));
+      return Error::invalid_argument(fmt::format("{}: {}: {}", where, key.path(), status.message()));
     }
     origins_[key.path()] = std::move(where);
     return {};
@@ -64,16 +64,16 @@ class Loader {
 Result<std::string> read_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    return make_error(fmt::format("cannot read config file \"{}\": it is a directory", path));
+    return Error::invalid_argument(fmt::format("cannot read config file \"{}\": it is a directory", path));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return make_error(
+    return Error::invalid_argument(
         fmt::format("cannot read config file \"{}\": {}", path, std::strerror(errno)));
   }
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) {
-    return make_error(
+    return Error::invalid_argument(
         fmt::format("cannot read config file \"{}\": {}", path, std::strerror(errno)));
   }
   return text;
@@ -86,7 +86,7 @@ Status load_file(Loader& loader, const std::string& path) {
   try {
     root = toml::parse(*text, path);
   } catch (const toml::parse_error& e) {
-    return make_error(fmt::format("{}:{}:{}: TOML syntax error: {}", path, e.source().begin.line,
+    return Error::invalid_argument(fmt::format("{}:{}:{}: TOML syntax error: {}", path, e.source().begin.line,
                                   e.source().begin.column, e.description()));
   }
   const auto at = [&path](const auto& thing) {
@@ -94,18 +94,18 @@ Status load_file(Loader& loader, const std::string& path) {
   };
   for (const auto& [section, node] : root) {
     if (!detail::is_known_section(section.str())) {
-      return make_error(fmt::format("{}: unknown section [{}] (known: {})", at(section),
+      return Error::invalid_argument(fmt::format("{}: unknown section [{}] (known: {})", at(section),
                                     section.str(), known_sections()));
     }
     const auto* table = node.as_table();
     if (!table) {
-      return make_error(fmt::format("{}: {}: expected a [{}] table of keys", at(node),
+      return Error::invalid_argument(fmt::format("{}: {}: expected a [{}] table of keys", at(node),
                                     section.str(), section.str()));
     }
     for (const auto& [name, value] : *table) {
       const KeySpec* key = detail::find_key(section.str(), name.str());
       if (!key) {
-        return make_error(fmt::format("{}: unknown key {}.{} (known in [{}]: {})", at(name),
+        return Error::invalid_argument(fmt::format("{}: unknown key {}.{} (known in [{}]: {})", at(name),
                                       section.str(), name.str(), section.str(),
                                       keys_of(section.str())));
       }
@@ -137,7 +137,7 @@ Status load_environment(Loader& loader, const std::map<std::string, std::string>
       if (name.rfind(prefix, 0) != 0) continue;
       std::string unknown = name.substr(prefix.size());
       for (char& c : unknown) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return make_error(fmt::format("{}: unknown key {}.{} (known in [{}]: {})", where, key.section,
+      return Error::invalid_argument(fmt::format("{}: unknown key {}.{} (known in [{}]: {})", where, key.section,
                                     unknown, key.section, keys_of(key.section)));
     }
   }
@@ -166,13 +166,13 @@ Status load_overrides(Loader& loader, const ConfigOverrides& overrides) {
 Status check_combinations(Loader& loader) {
   const Config& config = loader.config();
   if (config.history.backend == "sqlite" && config.history.path.empty()) {
-    return make_error(
+    return Error::invalid_argument(
         fmt::format("{}: history.path: must not be empty with history.backend = "
                     "\"sqlite\" (set by {})",
                     loader.origin("history.path"), loader.origin("history.backend")));
   }
   if (!config.auth.jwt_secret.empty() && !config.auth.jwt_secret_file.empty()) {
-    return make_error(fmt::format(
+    return Error::invalid_argument(fmt::format(
         "{}: auth.jwt_secret_file: set together with auth.jwt_secret (set by {}); set only one",
         loader.origin("auth.jwt_secret_file"), loader.origin("auth.jwt_secret")));
   }
@@ -187,13 +187,13 @@ Result<Config> load_config(const std::optional<std::string>& path,
   Loader loader;
   if (path) {
     loader.config().source = *path;
-    if (Status status = load_file(loader, *path); !status) return make_error(status.message());
+    if (Status status = load_file(loader, *path); !status) return Error::invalid_argument(status.message());
   }
-  if (Status status = load_environment(loader, env); !status) return make_error(status.message());
+  if (Status status = load_environment(loader, env); !status) return Error::invalid_argument(status.message());
   if (Status status = load_overrides(loader, overrides); !status) {
-    return make_error(status.message());
+    return Error::invalid_argument(status.message());
   }
-  if (Status status = check_combinations(loader); !status) return make_error(status.message());
+  if (Status status = check_combinations(loader); !status) return Error::invalid_argument(status.message());
   return std::move(loader.config());
 }
 

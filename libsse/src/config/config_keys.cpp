@@ -68,7 +68,7 @@ std::string_view type_name(const toml::node& node) {
 }
 
 Error wrong_type(std::string_view expected, const toml::node& node) {
-  return make_error(fmt::format("expected {}, got {}", expected, type_name(node)));
+  return Error::invalid_argument(fmt::format("expected {}, got {}", expected, type_name(node)));
 }
 
 // --- Readers: one per value type, each from a TOML node or from text. ---
@@ -88,7 +88,7 @@ Result<int64_t> read_integer(const RawValue& raw) {
   const char* end = raw.text.data() + raw.text.size();
   const auto [ptr, ec] = std::from_chars(raw.text.data(), end, value);
   if (ec != std::errc() || ptr != end) {
-    return make_error(fmt::format("expected an integer, got \"{}\"", raw.text));
+    return Error::invalid_argument(fmt::format("expected an integer, got \"{}\"", raw.text));
   }
   return value;
 }
@@ -103,7 +103,7 @@ Result<double> read_number(const RawValue& raw) {
   const char* end = raw.text.data() + raw.text.size();
   const auto [ptr, ec] = std::from_chars(raw.text.data(), end, value);
   if (ec != std::errc() || ptr != end) {
-    return make_error(fmt::format("expected a number, got \"{}\"", raw.text));
+    return Error::invalid_argument(fmt::format("expected a number, got \"{}\"", raw.text));
   }
   return value;
 }
@@ -116,7 +116,7 @@ Result<bool> read_bool(const RawValue& raw) {
   const std::string text = lower(raw.text);
   if (text == "true" || text == "1" || text == "yes") return true;
   if (text == "false" || text == "0" || text == "no") return false;
-  return make_error(fmt::format("expected true/false/1/0/yes/no, got \"{}\"", raw.text));
+  return Error::invalid_argument(fmt::format("expected true/false/1/0/yes/no, got \"{}\"", raw.text));
 }
 
 Result<milliseconds> read_duration(const RawValue& raw) {
@@ -124,9 +124,9 @@ Result<milliseconds> read_duration(const RawValue& raw) {
   if (const auto* value = raw.node->as_string()) return parse_duration(value->get());
   if (const auto* value = raw.node->as_integer()) {  // seconds, like a bare "30"
     const int64_t seconds = value->get();
-    if (seconds < 0) return make_error(fmt::format("must not be negative, got {}", seconds));
+    if (seconds < 0) return Error::invalid_argument(fmt::format("must not be negative, got {}", seconds));
     if (seconds > std::numeric_limits<int64_t>::max() / 1000) {
-      return make_error(fmt::format("{} seconds is too large", seconds));
+      return Error::invalid_argument(fmt::format("{} seconds is too large", seconds));
     }
     return milliseconds(seconds * 1000);
   }
@@ -144,7 +144,7 @@ Result<std::vector<std::string>> read_string_list(const RawValue& raw) {
   for (const auto& element : *array) {
     const auto* value = element.as_string();
     if (!value) return wrong_type("an array of strings", element);
-    if (value->get().empty()) return make_error("an empty string is not allowed in the list");
+    if (value->get().empty()) return Error::invalid_argument("an empty string is not allowed in the list");
     list.push_back(value->get());
   }
   return list;
@@ -161,30 +161,30 @@ Result<RoomMap> read_room_map(const RawValue& raw) {
     if (!table) return wrong_type("a table of room = [roles]", *raw.node);
     for (const auto& [room, roles] : *table) {
       auto list = read_roles(roles);
-      if (!list) return make_error(fmt::format("room \"{}\": {}", room.str(), list.message()));
+      if (!list) return Error::invalid_argument(fmt::format("room \"{}\": {}", room.str(), list.message()));
       rooms.emplace(room.str(), std::move(*list));
     }
   } else {
     for (auto entry : split(raw.text, ';')) {
       const auto equals = entry.find('=');
       if (equals == std::string_view::npos) {
-        return make_error(fmt::format("expected room=role,role in \"{}\"", entry));
+        return Error::invalid_argument(fmt::format("expected room=role,role in \"{}\"", entry));
       }
       const std::string room(trim(entry.substr(0, equals)));
       std::vector<std::string> roles;
       for (auto role : split(entry.substr(equals + 1), ',')) roles.emplace_back(role);
       if (!rooms.emplace(room, std::move(roles)).second) {
-        return make_error(fmt::format("room \"{}\" is listed twice", room));
+        return Error::invalid_argument(fmt::format("room \"{}\" is listed twice", room));
       }
     }
   }
   for (const auto& [room, roles] : rooms) {
     if (!is_valid_room_name(room)) {
-      return make_error(
+      return Error::invalid_argument(
           fmt::format("invalid room name \"{}\" (1-64 characters from A-Z a-z 0-9 _ . -)", room));
     }
     if (roles.empty()) {
-      return make_error(fmt::format("room \"{}\" names no role that may enter", room));
+      return Error::invalid_argument(fmt::format("room \"{}\" names no role that may enter", room));
     }
   }
   return rooms;
@@ -196,23 +196,24 @@ Status one_of(const std::string& value, std::initializer_list<std::string_view> 
   for (auto choice : choices) {
     if (value == choice) return {};
   }
-  return make_error(fmt::format("must be one of {}; got \"{}\"", fmt::join(choices, ", "), value));
+  return Error::invalid_argument(fmt::format("must be one of {}; got \"{}\"", fmt::join(choices, ", "), value));
 }
 
 Status check_not_empty(const std::string& value) {
-  if (value.empty()) return make_error("must not be empty");
+  if (value.empty()) return Error::invalid_argument("must not be empty");
   return {};
 }
 Status check_backend(const std::string& value) {
   return one_of(value, {"memory", "sqlite", "redis"});
 }
+Status check_sync(const std::string& value) { return one_of(value, {"full", "normal"}); }
 Status check_log_level(const std::string& value) {
   return one_of(value, {"trace", "debug", "info", "warn", "error"});
 }
 Status check_log_format(const std::string& value) { return one_of(value, {"text", "json"}); }
 Status check_redis_url(const std::string& value) {
   if (value.rfind("redis://", 0) != 0) {
-    return make_error(fmt::format("must start with \"redis://\"; got \"{}\"", value));
+    return Error::invalid_argument(fmt::format("must start with \"redis://\"; got \"{}\"", value));
   }
   return {};
 }
@@ -221,9 +222,9 @@ template <class T>
 Status check_range(const IntegerKey<T>& key, int64_t value) {
   if (value >= key.min && value <= key.max) return {};
   if (value < key.min && key.max == std::numeric_limits<T>::max()) {
-    return make_error(fmt::format("must be at least {}, got {}", key.min, value));
+    return Error::invalid_argument(fmt::format("must be at least {}, got {}", key.min, value));
   }
-  return make_error(fmt::format("must be between {} and {}, got {}", key.min, key.max, value));
+  return Error::invalid_argument(fmt::format("must be between {} and {}, got {}", key.min, key.max, value));
 }
 
 }  // namespace
@@ -273,6 +274,7 @@ const std::vector<KeySpec>& config_keys() {
 
       {"history", "backend", StringKey{SSE_FIELD(history.backend), check_backend}},
       {"history", "path", StringKey{SSE_FIELD(history.path)}},
+      {"history", "sync", StringKey{SSE_FIELD(history.sync), check_sync}},
       {"history", "max_events", IntegerKey<int64_t>{SSE_FIELD(history.max_events), 1, kInt64}},
       {"history", "max_age", DurationKey{SSE_FIELD(history.max_age), false}},
 
@@ -328,7 +330,7 @@ Status apply_key(const KeySpec& key, const RawValue& raw, Config& config) {
             auto value = read_number(raw);
             if (!value) return value.error();
             if (!std::isfinite(*value) || *value <= 0) {
-              return make_error(fmt::format("must be a number greater than 0, got {}", *value));
+              return Error::invalid_argument(fmt::format("must be a number greater than 0, got {}", *value));
             }
             k.field(config) = *value;
             return {};
@@ -343,7 +345,7 @@ Status apply_key(const KeySpec& key, const RawValue& raw, Config& config) {
           [&](const DurationKey& k) -> Status {
             auto value = read_duration(raw);
             if (!value) return value.error();
-            if (!k.zero_allowed && value->count() == 0) return make_error("must be greater than 0");
+            if (!k.zero_allowed && value->count() == 0) return Error::invalid_argument("must be greater than 0");
             k.field(config) = *value;
             return {};
           },

@@ -24,7 +24,7 @@ int64_t unit_ms(std::string_view unit) {
 
 Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   auto invalid = [text](std::string_view why) {
-    return make_error(fmt::format("invalid duration \"{}\": {}", text, why));
+    return Error::invalid_argument(fmt::format("invalid duration \"{}\": {}", text, why));
   };
   if (text.empty()) return invalid(fmt::format("empty; {}", kExpected));
   if (text.front() == '-') return invalid("must not be negative");

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include <fmt/format.h>
+
 #include "sse/wire/encoder.hpp"
 
 namespace sse {
@@ -35,12 +37,17 @@ Result<EventPtr> restore_event(EventId id, Channel channel, std::string type, st
   const std::string id_text = std::to_string(id);
   event->wire.reserve(event->data.size() + event->type.size() + 40);
   Status encoded = wire::append_event(event->wire, {id_text, event->type, event->data});
-  if (!encoded) return make_error(encoded.message());
+  if (!encoded) return encoded.error();
   return EventPtr(std::move(event));
 }
 
 Result<EventPtr> seal_event(const EventDraft& draft, EventId id, int64_t time_ms) {
-  std::string data = draft.render_data ? draft.render_data(id, time_ms) : std::string("{}");
+  std::string data = "{}";
+  try {
+    if (draft.render_data) data = draft.render_data(id, time_ms);
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("the event could not be rendered: {}", e.what()));
+  }
   return restore_event(id, draft.channel, draft.type, std::move(data), draft.audience, time_ms);
 }
 

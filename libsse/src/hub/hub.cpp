@@ -94,7 +94,7 @@ void Hub::wait_for_appends() {
 Result<Hub::Published> Hub::publish(const EventDraft& draft) {
   {
     std::lock_guard lock(mu_);
-    if (shutting_down_) return make_error("the server is shutting down");
+    if (shutting_down_) return Error::unavailable("the server is shutting down");
   }
   std::promise<Result<Published>> outcome;
   auto future = outcome.get_future();
@@ -112,12 +112,12 @@ Result<Attached> Hub::attach(StreamRequest request) {
   bool first_in_room = false;
   {
     std::lock_guard lock(mu_);
-    if (shutting_down_) return make_error("the server is shutting down");
+    if (shutting_down_) return Error::unavailable("the server is shutting down");
     const StreamId id = next_id_;
     const size_t loop = next_loop_ % loops_.size();
     if (!loops_[loop]->post_add(
             NewStream{id, std::move(request.preamble), request.expires_at_ms, stats})) {
-      return make_error("the server is shutting down");
+      return Error::unavailable("the server is shutting down");
     }
     ++next_id_;
     ++next_loop_;
@@ -188,14 +188,9 @@ bool Hub::replay_step(ReplayJob& job) {
     std::lock_guard lock(mu_);
     up_to = last_routed_;
   }
-  Result<ReplayPage> page = make_error("unread");
-  try {
-    page = log_.replay(
-        job.after, up_to, [&job](const Event& e) { return job.subscription.accepts(e); },
-        kReplayPage);
-  } catch (const std::exception& e) {
-    page = make_error(e.what());
-  }
+  Result<ReplayPage> page = log_.replay(
+      job.after, up_to, [&job](const Event& e) { return job.subscription.accepts(e); },
+      kReplayPage);
   std::lock_guard lock(mu_);
   auto it = entries_.find(job.id);
   if (it == entries_.end()) return false;  // closed meanwhile

@@ -15,18 +15,7 @@ void MemoryEventLog::append(const EventDraft& draft, AppendCallback done) {
   // The callback runs under append_mu_ (so callbacks come in id order) but
   // outside mu_ (so the callback may read the log).
   std::lock_guard order(append_mu_);
-  Result<EventPtr> sealed = make_error("unreachable");
-  {
-    std::lock_guard lock(mu_);
-    const int64_t now = clock_.now_ms();
-    sealed = seal_event(draft, head_ + 1, now);
-    if (sealed) {
-      head_ += 1;
-      events_.push_back(*sealed);
-      prune_locked(now);
-    }
-  }
-  done(std::move(sealed));
+  done(seal_and_store(draft));
 }
 
 void MemoryEventLog::prune_locked(int64_t now_ms) {
@@ -43,8 +32,20 @@ bool MemoryEventLog::covers_locked(EventId after) const {
   return after + 1 >= oldest_held;
 }
 
-ReplayPage MemoryEventLog::replay(EventId after, EventId up_to, const EventFilter& filter,
-                                  size_t max_events) const {
+Result<EventPtr> MemoryEventLog::seal_and_store(const EventDraft& draft) {
+  std::lock_guard lock(mu_);
+  const int64_t now = clock_.now_ms();
+  Result<EventPtr> sealed = seal_event(draft, head_ + 1, now);
+  if (sealed) {
+    head_ += 1;
+    events_.push_back(*sealed);
+    prune_locked(now);
+  }
+  return sealed;
+}
+
+Result<ReplayPage> MemoryEventLog::replay(EventId after, EventId up_to, const EventFilter& filter,
+                                          size_t max_events) const {
   ReplayPage page;
   page.next_after = after;
   std::vector<EventPtr> window;

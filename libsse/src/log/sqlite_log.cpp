@@ -59,21 +59,26 @@ Status check_file(Session& s, const std::string& path) {
   std::string check;
   s << "PRAGMA quick_check", into(check), now;
   if (check != "ok") {
-    return make_error(fmt::format("history.path: '{}' is damaged (quick_check: {})", path, check));
+    return Error::corruption(fmt::format("history.path: '{}' is damaged (quick_check: {})", path, check));
   }
   int version = 0;
   s << "PRAGMA user_version", into(version), now;
   if (version != 0 && version != kSchemaVersion) {
-    return make_error(fmt::format("history.path: '{}' has schema version {}, this build reads {}",
-                                  path, version, kSchemaVersion));
+    return Error::corruption(fmt::format("history.path: '{}' has schema version {}, this build reads {}",
+                                        path, version, kSchemaVersion));
   }
-  return Status::Ok();
+  return {};
+}
+
+// The durability of a commit (SQLite's synchronous pragma, per connection):
+// FULL syncs the WAL on every commit, NORMAL only at checkpoints.
+const char* synchronous_pragma(SqliteSync sync) {
+  return sync == SqliteSync::kFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
 }
 
 void create_schema(Session& s) {
   std::string mode;
   s << "PRAGMA journal_mode = WAL", into(mode), now;
-  s << "PRAGMA synchronous = NORMAL", now;
   s << "CREATE TABLE IF NOT EXISTS events ("
        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
        " channel INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,"
@@ -112,13 +117,14 @@ Result<std::unique_ptr<SqliteEventLog>> SqliteEventLog::open(SqliteLogOptions op
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) {
-    return make_error(fmt::format("history.path: cannot create the directory '{}': {}",
+    return Error::io_error(fmt::format("history.path: cannot create the directory '{}': {}",
                                   parent.string(), ec.message()));
   }
   try {
     auto impl = std::make_unique<Impl>(path);
-    if (Status ok = check_file(impl->writer, path); !ok) return make_error(ok.message());
+    if (Status ok = check_file(impl->writer, path); !ok) return ok.error();
     create_schema(impl->writer);
+    impl->writer << synchronous_pragma(options.sync), now;
     const Bounds bounds = read_bounds(impl->writer);
     auto log = std::unique_ptr<SqliteEventLog>(
         new SqliteEventLog(std::move(impl), std::move(options), clock));
@@ -129,8 +135,8 @@ Result<std::unique_ptr<SqliteEventLog>> SqliteEventLog::open(SqliteLogOptions op
     log->writer_ = std::thread([raw = log.get()] { raw->writer_loop(); });
     return log;
   } catch (const Poco::Exception& e) {
-    return make_error(fmt::format("history.path: '{}' is not a usable SQLite database: {}", path,
-                                  e.displayText()));
+    return Error::corruption(fmt::format("history.path: '{}' is not a usable SQLite database: {}",
+                                         path, e.displayText()));
   }
 }
 
@@ -156,7 +162,7 @@ void SqliteEventLog::append(const EventDraft& draft, AppendCallback done) {
       return;
     }
   }
-  done(make_error("the event log is closed"));
+  done(Error::unavailable("the event log is closed"));
 }
 
 void SqliteEventLog::writer_loop() {
@@ -192,12 +198,7 @@ std::vector<Result<EventPtr>> SqliteEventLog::seal_batch(const std::vector<Pendi
   sealed.reserve(batch.size());
   EventId next = head_.load() + 1;
   for (const Pending& p : batch) {
-    Result<EventPtr> event = make_error("unsealed");
-    try {
-      event = seal_event(p.draft, next, now_ms);
-    } catch (const std::exception& e) {
-      event = make_error(fmt::format("the event could not be rendered: {}", e.what()));
-    }
+    Result<EventPtr> event = seal_event(p.draft, next, now_ms);
     if (event) {
       const Event& e = **event;
       rows.id.push_back(static_cast<Poco::Int64>(e.id));
@@ -216,10 +217,10 @@ std::vector<Result<EventPtr>> SqliteEventLog::seal_batch(const std::vector<Pendi
 }
 
 // Inserts the rows in one transaction, with the count bound applied in the
-// same transaction; updates head/size/first under the writer lock. Returns
-// the failure, or "" on success.
-std::string SqliteEventLog::insert_rows(Rows& rows) {
-  if (rows.id.empty()) return "";
+// same transaction; updates head/size/first under the writer lock. Nothing
+// changes when it fails.
+Status SqliteEventLog::insert_rows(Rows& rows) {
+  if (rows.id.empty()) return {};
   std::lock_guard lock(impl_->writer_mu);
   Session& s = impl_->writer;
   const EventId head = static_cast<EventId>(rows.id.back());
@@ -247,22 +248,23 @@ std::string SqliteEventLog::insert_rows(Rows& rows) {
       s.rollback();
     } catch (...) {
     }
-    return fmt::format("the event log could not store the event: {}", e.displayText());
+    return Error::io_error(
+        fmt::format("the event log could not store the event: {}", e.displayText()));
   }
   first_id_ = keep_from;
   head_ = head;
   size_ = static_cast<size_t>(head - keep_from + 1);
-  return "";
+  return {};
 }
 
 void SqliteEventLog::commit(std::vector<Pending>& batch) {
   Rows rows;
   std::vector<Result<EventPtr>> sealed = seal_batch(batch, rows);
-  const std::string failure = insert_rows(rows);
+  const Status stored = insert_rows(rows);
   // Callbacks in id order, after the commit.
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (!failure.empty() && sealed[i]) {
-      batch[i].done(make_error(failure));
+    if (!stored && sealed[i]) {
+      batch[i].done(stored.error());
     } else {
       batch[i].done(std::move(sealed[i]));
     }
@@ -296,8 +298,17 @@ bool SqliteEventLog::covers(EventId after) const {
   return after <= head_.load() && after + 1 >= first_id_.load();
 }
 
-ReplayPage SqliteEventLog::replay(EventId after, EventId up_to, const EventFilter& filter,
-                                  size_t max_events) const {
+Result<ReplayPage> SqliteEventLog::replay(EventId after, EventId up_to, const EventFilter& filter,
+                                          size_t max_events) const {
+  try {
+    return read_page(after, up_to, filter, max_events);
+  } catch (const Poco::Exception& e) {
+    return Error::io_error(fmt::format("the event log could not be read: {}", e.displayText()));
+  }
+}
+
+ReplayPage SqliteEventLog::read_page(EventId after, EventId up_to, const EventFilter& filter,
+                                     size_t max_events) const {
   ReplayPage page;
   page.next_after = after;
   up_to = std::min(up_to, head_.load());

@@ -1,8 +1,8 @@
-#include "sse/server/exchange.hpp"
+#include "server/exchange.hpp"
 
 #include <fmt/format.h>
 
-#include "sse/server/server_context.hpp"
+#include "server/server_context.hpp"
 #include "sse/util/json.hpp"
 
 namespace sse {
@@ -36,6 +36,29 @@ ApiError too_many(Rejection why, std::string message, int64_t retry_after_s) {
   ApiError error = make(429, "too_many_requests", why, std::move(message));
   error.retry_after_s = std::max<int64_t>(retry_after_s, 1);
   return error;
+}
+
+ApiError api_error_for(const Error& error) {
+  switch (error.code()) {
+    case ErrorCode::kInvalidArgument:
+      return bad_request(error.message());
+    case ErrorCode::kNotFound:
+      return not_found(error.message());
+    case ErrorCode::kUnauthenticated:
+      return unauthorized(error.message());
+    case ErrorCode::kPermissionDenied:
+      return forbidden(error.message());
+    case ErrorCode::kUnavailable: {
+      ApiError unavailable = make(503, "unavailable", Rejection::kInternal, error.message());
+      unavailable.retry_after_s = 1;
+      return unavailable;
+    }
+    case ErrorCode::kCorruption:
+    case ErrorCode::kIoError:
+    case ErrorCode::kInternal:
+      break;
+  }
+  return make(500, "internal", Rejection::kInternal, error.message());
 }
 
 Exchange::Exchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,

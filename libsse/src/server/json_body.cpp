@@ -1,4 +1,4 @@
-#include "sse/server/json_body.hpp"
+#include "server/json_body.hpp"
 
 #include <chrono>
 #include <sstream>
@@ -127,28 +127,70 @@ Result<Poco::JSON::Object::Ptr, ApiError> read_json_object(Exchange& ex, int64_t
   return parse_json_object(body);
 }
 
-Result<std::optional<std::string>, ApiError> string_field(const Poco::JSON::Object& body,
-                                                          const std::string& name, bool required,
-                                                          size_t max_length) {
-  if (!body.has(name) || body.isNull(name)) {
-    if (required) return bad_request(fmt::format("missing field '{}'", name));
-    return std::optional<std::string>{};
-  }
-  const Poco::Dynamic::Var value = body.get(name);
-  if (!value.isString()) return bad_request(fmt::format("field '{}' must be a string", name));
-  std::string text = value.convert<std::string>();
-  if (required && text.empty())
-    return bad_request(fmt::format("field '{}' must not be empty", name));
-  if (text.size() > max_length) {
-    return bad_request(fmt::format("field '{}' is longer than {} bytes", name, max_length));
-  }
-  return std::optional<std::string>(std::move(text));
+bool FieldReader::present(const std::string& name) const {
+  return body_.has(name) && !body_.isNull(name);
 }
 
-std::string json_field_text(const Poco::JSON::Object& body, const std::string& name) {
-  if (!body.has(name)) return "null";
+void FieldReader::fail(ApiError error) {
+  if (!error_) error_ = std::move(error);
+}
+
+std::optional<std::string> FieldReader::optional_string(const std::string& name,
+                                                        size_t max_length) {
+  if (!present(name)) return std::nullopt;
+  const Poco::Dynamic::Var value = body_.get(name);
+  if (!value.isString()) {
+    fail(bad_request(fmt::format("field '{}' must be a string", name)));
+    return std::nullopt;
+  }
+  std::string text = value.convert<std::string>();
+  if (text.size() > max_length) {
+    fail(bad_request(fmt::format("field '{}' is longer than {} bytes", name, max_length)));
+    return std::nullopt;
+  }
+  return text;
+}
+
+std::string FieldReader::required_string(const std::string& name, size_t max_length) {
+  if (!present(name)) {
+    fail(bad_request(fmt::format("missing field '{}'", name)));
+    return {};
+  }
+  std::optional<std::string> text = optional_string(name, max_length);
+  if (text && text->empty()) fail(bad_request(fmt::format("field '{}' must not be empty", name)));
+  return text.value_or("");
+}
+
+std::string FieldReader::required_id(const std::string& name, size_t max_length) {
+  std::string id;
+  if (present(name)) {
+    const Poco::Dynamic::Var value = body_.get(name);
+    if (value.isString() || (value.isInteger() && !value.isBoolean())) {
+      id = value.convert<std::string>();
+    }
+  }
+  if (id.empty()) {
+    fail(bad_request(fmt::format("missing field '{}' (a string or an integer)", name)));
+  } else if (id.size() > max_length) {
+    fail(bad_request(fmt::format("field '{}' is longer than {} bytes", name, max_length)));
+  }
+  return id;
+}
+
+std::optional<int64_t> FieldReader::optional_non_negative_integer(const std::string& name) {
+  if (!present(name)) return std::nullopt;
+  const Poco::Dynamic::Var value = body_.get(name);
+  if (!value.isInteger() || value.isBoolean() || value.convert<int64_t>() < 0) {
+    fail(bad_request(fmt::format("field '{}' must be a non-negative integer", name)));
+    return std::nullopt;
+  }
+  return value.convert<int64_t>();
+}
+
+std::string FieldReader::json_text(const std::string& name) const {
+  if (!body_.has(name)) return "null";
   std::ostringstream out;
-  Poco::JSON::Stringifier::condense(body.get(name), out);
+  Poco::JSON::Stringifier::condense(body_.get(name), out);
   return out.str();
 }
 

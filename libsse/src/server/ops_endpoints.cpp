@@ -3,8 +3,8 @@
 
 #include <fmt/format.h>
 
-#include "sse/server/routes.hpp"
-#include "sse/server/server_context.hpp"
+#include "server/routes.hpp"
+#include "server/server_context.hpp"
 #include "sse/server/system_status.hpp"
 #include "sse/util/json.hpp"
 #include "sse/util/parse.hpp"

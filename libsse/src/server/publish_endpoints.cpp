@@ -6,9 +6,9 @@
 
 #include "sse/config/config.hpp"
 #include "sse/event/payloads.hpp"
-#include "sse/server/json_body.hpp"
-#include "sse/server/routes.hpp"
-#include "sse/server/server_context.hpp"
+#include "server/json_body.hpp"
+#include "server/routes.hpp"
+#include "server/server_context.hpp"
 #include "sse/util/json.hpp"
 #include "sse/util/time_format.hpp"
 
@@ -16,24 +16,17 @@ namespace sse {
 namespace {
 
 using Draft = Result<EventDraft, ApiError>;
-using Builder = Draft (*)(const Poco::JSON::Object&, const Identity&, const ServerContext&);
-
-// Unwraps a field result or returns its error from the enclosing builder.
-#define SSE_TRY_FIELD(var, expr)                  \
-  auto var##_result = (expr);                     \
-  if (!var##_result) return var##_result.error(); \
-  auto var = std::move(*var##_result)
+using Builder = Draft (*)(FieldReader&, const Identity&, const ServerContext&);
 
 std::string q(std::string_view text) { return json_quote(text); }
 
 // POST /notifications/send {title, message, type?, userId?}
-Draft build_notification(const Poco::JSON::Object& body, const Identity& who,
-                         const ServerContext&) {
-  SSE_TRY_FIELD(title, string_field(body, "title", true, 1000));
-  SSE_TRY_FIELD(message, string_field(body, "message", true));
-  SSE_TRY_FIELD(type, string_field(body, "type", false, 32));
-  SSE_TRY_FIELD(user, string_field(body, "userId", false, 256));
-  const std::string kind = type.value_or("info");
+Draft build_notification(FieldReader& fields, const Identity& who, const ServerContext&) {
+  const std::string title = fields.required_string("title", 1000);
+  const std::string message = fields.required_string("message");
+  const std::string kind = fields.optional_string("type", 32).value_or("info");
+  const std::optional<std::string> user = fields.optional_string("userId", 256);
+  if (fields.failed()) return *fields.error();
 
   EventDraft draft;
   draft.channel = Channel::kNotifications;
@@ -56,7 +49,7 @@ Draft build_notification(const Poco::JSON::Object& body, const Identity& who,
     }
   }
   draft.audience.user_id = recipient;
-  draft.render_data = [title = *title, message = *message, kind, recipient](EventId id, int64_t t) {
+  draft.render_data = [title, message, kind, recipient](EventId id, int64_t t) {
     return fmt::format(
         R"({{"id":"{}","title":{},"message":{},"type":{},"timestamp":"{}","userId":{}}})", id,
         q(title), q(message), q(kind), format_iso8601_ms(t),
@@ -79,69 +72,66 @@ std::optional<std::string> realtime_event_for(const std::string& action) {
 }
 
 // POST /realtime/update {entityType, entityId, action, data}
-Draft build_realtime(const Poco::JSON::Object& body, const Identity&, const ServerContext&) {
-  SSE_TRY_FIELD(entity_type, string_field(body, "entityType", true, 64));
-  SSE_TRY_FIELD(action, string_field(body, "action", true, 32));
-  if (!is_valid_room_name(*entity_type)) {
-    return bad_request("field 'entityType' must match [A-Za-z0-9_.-]{1,64}");
+Draft build_realtime(FieldReader& fields, const Identity&, const ServerContext&) {
+  const std::string entity_type = fields.required_string("entityType", 64);
+  const std::string action = fields.required_string("action", 32);
+  if (!fields.failed() && !is_valid_room_name(entity_type)) {
+    fields.fail(bad_request("field 'entityType' must match [A-Za-z0-9_.-]{1,64}"));
   }
-  std::string entity_id;
-  if (body.has("entityId") && !body.isNull("entityId") &&
-      (body.get("entityId").isString() ||
-       (body.get("entityId").isInteger() && !body.get("entityId").isBoolean()))) {
-    entity_id = body.get("entityId").convert<std::string>();
-  }
-  if (entity_id.empty()) return bad_request("missing field 'entityId' (a string or an integer)");
-  if (entity_id.size() > 256) return bad_request("field 'entityId' is longer than 256 bytes");
-  auto event = realtime_event_for(*action);
+  const std::string entity_id = fields.required_id("entityId", 256);
+  if (fields.failed()) return *fields.error();
+  auto event = realtime_event_for(action);
   if (!event) {
     return bad_request(fmt::format(
-        "field 'action' must be create, update, delete or status-change (got '{}')", *action));
+        "field 'action' must be create, update, delete or status-change (got '{}')", action));
   }
   EventDraft draft;
   draft.channel = Channel::kRealtime;
   draft.type = *event;
-  draft.audience.entity_type = *entity_type;
-  draft.render_data = [type = *entity_type, entity_id, event = *event,
-                       data = json_field_text(body, "data")](EventId, int64_t t) {
+  draft.audience.entity_type = entity_type;
+  draft.render_data = [entity_type, entity_id, event = *event,
+                       data = fields.json_text("data")](EventId, int64_t t) {
     return fmt::format(
-        R"({{"entityType":{},"entityId":{},"action":{},"data":{},"timestamp":"{}"}})", q(type),
-        q(entity_id), q(event), data, format_iso8601_ms(t));
+        R"({{"entityType":{},"entityId":{},"action":{},"data":{},"timestamp":"{}"}})",
+        q(entity_type), q(entity_id), q(event), data, format_iso8601_ms(t));
   };
   return draft;
 }
 
-Result<std::string, ApiError> room_for(const Poco::JSON::Object& body, const Identity& who,
-                                       const ServerContext& ctx) {
-  auto room = string_field(body, "roomId", true, 64);
-  if (!room) return room.error();
-  if (!is_valid_room_name(**room))
-    return bad_request("field 'roomId' must match [A-Za-z0-9_.-]{1,64}");
-  if (!ctx.rooms->may_enter(**room, who.roles)) {
-    return forbidden(fmt::format("room '{}' is private", **room));
+// The roomId of a chat body: a valid name of a room the caller may enter.
+std::string room_for(FieldReader& fields, const Identity& who, const ServerContext& ctx) {
+  std::string room = fields.required_string("roomId", 64);
+  if (fields.failed()) return room;
+  if (!is_valid_room_name(room)) {
+    fields.fail(bad_request("field 'roomId' must match [A-Za-z0-9_.-]{1,64}"));
+  } else if (!ctx.rooms->may_enter(room, who.roles)) {
+    fields.fail(forbidden(fmt::format("room '{}' is private", room)));
   }
-  return **room;
+  return room;
 }
 
 // POST /chat/send {roomId, message}
-Draft build_chat_message(const Poco::JSON::Object& body, const Identity& who,
-                         const ServerContext& ctx) {
-  SSE_TRY_FIELD(room, room_for(body, who, ctx));
-  SSE_TRY_FIELD(message, string_field(body, "message", true));
-  return chat_event("message", room, {who.user_id, who.username}, *message);
+Draft build_chat_message(FieldReader& fields, const Identity& who, const ServerContext& ctx) {
+  const std::string room = room_for(fields, who, ctx);
+  const std::string message = fields.required_string("message");
+  if (fields.failed()) return *fields.error();
+  return chat_event("message", room, {who.user_id, who.username}, message);
 }
 
 // POST /chat/typing {roomId}
-Draft build_typing(const Poco::JSON::Object& body, const Identity& who, const ServerContext& ctx) {
-  SSE_TRY_FIELD(room, room_for(body, who, ctx));
+Draft build_typing(FieldReader& fields, const Identity& who, const ServerContext& ctx) {
+  const std::string room = room_for(fields, who, ctx);
+  if (fields.failed()) return *fields.error();
   return chat_event("typing", room, {who.user_id, who.username}, "");
 }
 
 // POST /system/maintenance {message, startsAt?, durationSeconds?} (admin)
-Draft build_maintenance(const Poco::JSON::Object& body, const Identity& who, const ServerContext&) {
+Draft build_maintenance(FieldReader& fields, const Identity& who, const ServerContext&) {
   if (!who.is_admin()) return forbidden("announcing maintenance needs the admin role");
-  SSE_TRY_FIELD(message, string_field(body, "message", true));
-  SSE_TRY_FIELD(starts_at, string_field(body, "startsAt", false, 64));
+  const std::string message = fields.required_string("message");
+  const std::optional<std::string> starts_at = fields.optional_string("startsAt", 64);
+  const std::optional<int64_t> duration = fields.optional_non_negative_integer("durationSeconds");
+  if (fields.failed()) return *fields.error();
   std::string starts = "null";
   if (starts_at) {
     auto parsed = parse_iso8601_ms(*starts_at);
@@ -149,21 +139,14 @@ Draft build_maintenance(const Poco::JSON::Object& body, const Identity& who, con
       return bad_request("field 'startsAt' must be an ISO-8601 time such as 2026-01-31T22:00:00Z");
     starts = q(format_iso8601_ms(*parsed));
   }
-  std::string duration = "null";
-  if (body.has("durationSeconds") && !body.isNull("durationSeconds")) {
-    const auto value = body.get("durationSeconds");
-    if (!value.isInteger() || value.convert<int64_t>() < 0) {
-      return bad_request("field 'durationSeconds' must be a non-negative integer");
-    }
-    duration = std::to_string(value.convert<int64_t>());
-  }
+  const std::string seconds = duration ? std::to_string(*duration) : "null";
   EventDraft draft;
   draft.channel = Channel::kStatus;
   draft.type = "maintenance";
-  draft.render_data = [message = *message, starts, duration](EventId id, int64_t t) {
+  draft.render_data = [message, starts, seconds](EventId id, int64_t t) {
     return fmt::format(
         R"({{"id":"{}","message":{},"reason":"scheduled","startsAt":{},"durationSeconds":{},"timestamp":"{}"}})",
-        id, q(message), starts, duration, format_iso8601_ms(t));
+        id, q(message), starts, seconds, format_iso8601_ms(t));
   };
   return draft;
 }
@@ -180,16 +163,11 @@ void publish(Exchange& ex, Builder build) {
   auto body =
       read_json_object(ex, ctx.config.limits.max_body_bytes, ctx.config.server.request_timeout);
   if (!body) return ex.send_error(body.error());
-  auto draft = build(**body, *who, ctx);
+  FieldReader fields(**body);
+  auto draft = build(fields, *who, ctx);
   if (!draft) return ex.send_error(draft.error());
   auto published = ctx.hub->publish(*draft);
-  if (!published) {
-    // Shutting down: come back (elsewhere) soon. Otherwise the log failed.
-    if (!ctx.ready) {
-      return ex.send_error({503, "unavailable", published.message(), 1, Rejection::kInternal});
-    }
-    return ex.send_error({500, "internal", published.message(), 0, Rejection::kInternal});
-  }
+  if (!published) return ex.send_error(api_error_for(published.error()));
   ex.send_json(202, fmt::format(R"({{"id":"{}","delivered":{}}})", published->event->id,
                                 published->delivered));
 }

@@ -1,11 +1,11 @@
-#include "sse/server/routes.hpp"
+#include "server/routes.hpp"
 
 #include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
 
-#include "sse/server/server_context.hpp"
+#include "server/server_context.hpp"
 #include "sse/util/logger.hpp"
 
 namespace sse {

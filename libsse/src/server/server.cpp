@@ -15,9 +15,9 @@
 
 #include "sse/log/memory_log.hpp"
 #include "sse/log/sqlite_log.hpp"
-#include "sse/server/request_deadline.hpp"
-#include "sse/server/routes.hpp"
-#include "sse/server/server_context.hpp"
+#include "server/request_deadline.hpp"
+#include "server/routes.hpp"
+#include "server/server_context.hpp"
 #include "sse/server/system_status.hpp"
 #include "sse/util/time_format.hpp"
 #include "sse/wire/encoder.hpp"
@@ -56,7 +56,7 @@ class HandlerFactory final : public StoppableHandlerFactory {
 
 Result<std::string> read_file(const std::string& path, std::string_view key) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(fmt::format("{}: cannot read '{}'", key, path));
+  if (!in) return Error::io_error(fmt::format("{}: cannot read '{}'", key, path));
   std::ostringstream content;
   content << in.rdbuf();
   return content.str();
@@ -71,7 +71,7 @@ Result<AuthSettings> auth_settings_from(const AuthConfig& auth) {
     if (!secret) return secret.error();
     std::string text = std::move(*secret);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    if (text.empty()) return make_error("auth.jwt_secret_file: the file is empty");
+    if (text.empty()) return Error::invalid_argument("auth.jwt_secret_file: the file is empty");
     settings.jwt.hs256_secret = std::move(text);
   }
   if (!auth.jwt_public_key_file.empty()) {
@@ -103,6 +103,7 @@ Result<std::unique_ptr<EventLog>> open_event_log(const HistoryConfig& history, c
   }
   SqliteLogOptions options;
   options.path = history.path;
+  options.sync = history.sync == "normal" ? SqliteSync::kNormal : SqliteSync::kFull;
   options.retention = retention;
   auto log = SqliteEventLog::open(std::move(options), clock);
   if (!log) return log.error();
@@ -157,12 +158,12 @@ void Server::Impl::status_loop() {
 
 Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, const Clock& clock) {
   if (config.history.backend == "redis") {
-    return make_error(
+    return Error::invalid_argument(
         "history.backend: 'redis' is not available in this build (use \"sqlite\" or \"memory\")");
   }
   if (config.auth.demo_tokens && !config.auth.demo_tokens_explicit &&
       !is_loopback_host(config.server.host)) {
-    return make_error(fmt::format(
+    return Error::invalid_argument(fmt::format(
         "auth.demo_tokens: demo tokens are unsigned and anyone can forge one; refusing to accept "
         "them on the non-loopback address {} unless the config sets auth.demo_tokens = true "
         "explicitly (or false, with a JWT key)",
@@ -172,6 +173,9 @@ Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, co
   if (!auth) return auth.error();
   auto impl = std::make_unique<Impl>(std::move(config), std::move(*auth), clock, logger);
   ServerContext& ctx = impl->ctx;
+  if (const Status& key = ctx.auth.key_status(); !key) {
+    return key.error().with_context("auth.jwt_public_key_file");
+  }
   auto log = open_event_log(ctx.config.history, clock);
   if (!log) return log.error();
   ctx.log = std::move(*log);
@@ -198,7 +202,7 @@ Status Server::start() {
     Poco::Net::SocketAddress address(cfg.host, static_cast<Poco::UInt16>(cfg.port));
     impl_->listener = std::make_unique<Poco::Net::ServerSocket>(address, 4096);
   } catch (const Poco::Exception& e) {
-    return make_error(
+    return Error::unavailable(
         fmt::format("server: cannot listen on {}:{}: {}", cfg.host, cfg.port, e.displayText()));
   }
   impl_->port = impl_->listener->address().port();
@@ -226,7 +230,7 @@ Status Server::start() {
         "demo tokens are on: anyone can forge one; turn auth.demo_tokens off in production");
   }
   ctx.logger.info(fmt::format("listening on http://{}:{}", cfg.host, impl_->port));
-  return Status::Ok();
+  return {};
 }
 
 int Server::port() const { return impl_->port; }

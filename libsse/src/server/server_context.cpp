@@ -1,4 +1,4 @@
-#include "sse/server/server_context.hpp"
+#include "server/server_context.hpp"
 
 #include "sse/log/memory_log.hpp"
 

@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include "sse/config/config.hpp"
-#include "sse/server/routes.hpp"
-#include "sse/server/server_context.hpp"
+#include "server/routes.hpp"
+#include "server/server_context.hpp"
 #include "sse/util/parse.hpp"
 #include "sse/wire/encoder.hpp"
 
@@ -106,9 +106,7 @@ void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
   request.expires_at_ms = who.expires_at_ms.value_or(0);
   request.preamble = wire::encode_retry(static_cast<uint32_t>(ctx.config.limits.retry.count()));
   auto attached = ctx.hub->attach(std::move(request));
-  if (!attached) {
-    return ex.send_error({503, "unavailable", attached.message(), 1, Rejection::kInternal});
-  }
+  if (!attached) return ex.send_error(api_error_for(attached.error()));
   const StreamId id = attached->id;
 
   auto& response = ex.response();

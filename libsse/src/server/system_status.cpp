@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "sse/server/server_context.hpp"
+#include "server/server_context.hpp"
 #include "sse/util/time_format.hpp"
 
 namespace sse {

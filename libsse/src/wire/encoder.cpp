@@ -62,12 +62,12 @@ bool is_valid_field_value(std::string_view value) {
 
 Status append_event(std::string& out, const OutgoingEvent& event) {
   if (!is_valid_field_value(event.id)) {
-    return make_error("SSE field 'id' must not contain CR, LF or NUL");
+    return Error::invalid_argument("SSE field 'id' must not contain CR, LF or NUL");
   }
   if (!is_valid_field_value(event.event)) {
-    return make_error("SSE field 'event' must not contain CR, LF or NUL");
+    return Error::invalid_argument("SSE field 'event' must not contain CR, LF or NUL");
   }
-  if (contains(event.data, '\0')) return make_error("SSE field 'data' must not contain NUL");
+  if (contains(event.data, '\0')) return Error::invalid_argument("SSE field 'data' must not contain NUL");
 
   size_t size = event.data.size() + kDataPrefix.size() + 2;  // one data line, blank line
   if (!event.id.empty()) size += kIdPrefix.size() + event.id.size() + 1;
@@ -94,12 +94,12 @@ Status append_event(std::string& out, const OutgoingEvent& event) {
   }
   // WHATWG HTML 9.2.6: a blank line dispatches the event.
   out += '\n';
-  return Status::Ok();
+  return {};
 }
 
 Result<std::string> encode_event(const OutgoingEvent& event) {
   std::string out;
-  if (Status status = append_event(out, event); !status) return make_error(status.message());
+  if (Status status = append_event(out, event); !status) return status.error();
   return out;
 }
 

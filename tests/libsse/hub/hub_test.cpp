@@ -24,7 +24,7 @@ class ManualLog final : public EventLog {
     std::lock_guard lock(mu_);
     pending_.push_back({draft, std::move(done)});
   }
-  ReplayPage replay(EventId, EventId up_to, const EventFilter&, size_t) const override {
+  Result<ReplayPage> replay(EventId, EventId up_to, const EventFilter&, size_t) const override {
     ReplayPage page;
     page.next_after = up_to;
     return page;

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include <catch2/catch.hpp>
+
 #include "sse/log/event_log.hpp"
 
 namespace sse::testing {
@@ -21,6 +23,14 @@ inline EventDraft chat_draft(const std::string& room, const std::string& message
 
 inline EventFilter room_filter(const std::string& room) {
   return [room](const Event& e) { return e.audience.room == room; };
+}
+
+// log.replay(), which must succeed.
+inline ReplayPage replay_ok(const EventLog& log, EventId after, EventId up_to,
+                            const EventFilter& filter, size_t max_events) {
+  Result<ReplayPage> page = log.replay(after, up_to, filter, max_events);
+  REQUIRE(page.ok());
+  return std::move(page).value();
 }
 
 inline std::vector<EventId> ids_of(const ReplayPage& page) {

@@ -1,4 +1,4 @@
-#include "sse/server/request_deadline.hpp"
+#include "server/request_deadline.hpp"
 
 #include <thread>
 

@@ -59,6 +59,7 @@ struct LimitsConfig {
 struct HistoryConfig {
   std::string backend = "sqlite";       // sqlite | memory | redis
   std::string path = "data/events.db";  // sqlite database (not empty with sqlite)
+  std::string sync = "full";            // sqlite: full (fsync per commit) | normal
   int64_t max_events = 100000;          // >= 1
   std::chrono::milliseconds max_age{std::chrono::hours(24)};  // > 0
 
@@ -109,8 +110,8 @@ struct Config {
 
 // From the command line; they beat everything else.
 struct ConfigOverrides {
-  std::optional<std::string> host;
-  std::optional<int> port;
+  std::optional<std::string> host = std::nullopt;
+  std::optional<int> port = std::nullopt;
 };
 
 // Builds the configuration: built-in defaults < the file at `path` (if any) <

@@ -58,7 +58,8 @@ struct EventDraft {
 };
 
 // Seals a draft into an immutable event: renders the payload and encodes the
-// wire bytes. Fails only when the type or payload cannot go on the wire.
+// wire bytes. Fails when the type or payload cannot go on the wire
+// (invalid_argument) or render_data throws (internal).
 Result<EventPtr> seal_event(const EventDraft& draft, EventId id, int64_t time_ms);
 
 // Rebuilds an event read back from storage (payload already rendered).

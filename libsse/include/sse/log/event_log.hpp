@@ -41,8 +41,9 @@ class EventLog {
   // most `max_events` of them that `filter` accepts. Large replays go page by
   // page so that no reader holds the whole history. Thread-safe; never blocks
   // appends for longer than a copy of pointers or one read transaction.
-  virtual ReplayPage replay(EventId after, EventId up_to, const EventFilter& filter,
-                            size_t max_events) const = 0;
+  // Fails (an I/O error) only when the storage cannot be read; never throws.
+  virtual Result<ReplayPage> replay(EventId after, EventId up_to, const EventFilter& filter,
+                                    size_t max_events) const = 0;
 
   // Whether every event after `after` is still held (a replay from there would
   // be complete). False for an id this log never gave out.

@@ -22,13 +22,14 @@ class MemoryEventLog final : public EventLog {
   MemoryEventLog(RetentionPolicy policy, const Clock& clock);
 
   void append(const EventDraft& draft, AppendCallback done) override;
-  ReplayPage replay(EventId after, EventId up_to, const EventFilter& filter,
-                    size_t max_events) const override;
+  Result<ReplayPage> replay(EventId after, EventId up_to, const EventFilter& filter,
+                            size_t max_events) const override;
   bool covers(EventId after) const override;
   EventId head() const override;
   size_t size() const override;
 
  private:
+  Result<EventPtr> seal_and_store(const EventDraft& draft);  // takes mu_
   void prune_locked(int64_t now_ms);
   bool covers_locked(EventId after) const;
 

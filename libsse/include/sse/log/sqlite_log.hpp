@@ -5,8 +5,10 @@
 // Appends are group-committed: a writer thread takes every append waiting at
 // that moment, assigns their ids, inserts them in one transaction and only
 // then calls each one back, so a publisher is answered only once its event is
-// on disk (as far as the OS is concerned: synchronous=NORMAL survives a
-// process crash; a power cut may lose the last commits). Ids keep increasing
+// on disk. With history.sync = "full" (the default) each commit is fsynced
+// before anyone is answered, so an acknowledged event survives an OS crash
+// or a power cut; "normal" syncs only at checkpoints (faster, and it survives a
+// process crash, but a power cut may roll back the last acknowledged commits). Ids keep increasing
 // across restarts (AUTOINCREMENT remembers the largest id ever used, even after
 // pruning). Retention (max_events, max_age) is enforced in the background.
 
@@ -24,8 +26,11 @@
 
 namespace sse {
 
+enum class SqliteSync { kFull, kNormal };
+
 struct SqliteLogOptions {
   std::string path;  // created (with its directory) when missing
+  SqliteSync sync = SqliteSync::kFull;
   RetentionPolicy retention;
   int64_t prune_interval_ms = 10'000;
   size_t max_batch = 1024;  // appends per transaction at most
@@ -41,8 +46,8 @@ class SqliteEventLog final : public EventLog {
   SqliteEventLog& operator=(const SqliteEventLog&) = delete;
 
   void append(const EventDraft& draft, AppendCallback done) override;
-  ReplayPage replay(EventId after, EventId up_to, const EventFilter& filter,
-                    size_t max_events) const override;
+  Result<ReplayPage> replay(EventId after, EventId up_to, const EventFilter& filter,
+                            size_t max_events) const override;
   bool covers(EventId after) const override;
   EventId head() const override { return head_.load(); }
   size_t size() const override { return size_.load(); }
@@ -61,7 +66,10 @@ class SqliteEventLog final : public EventLog {
   void writer_loop();
   void commit(std::vector<Pending>& batch);
   std::vector<Result<EventPtr>> seal_batch(const std::vector<Pending>& batch, Rows& rows) const;
-  std::string insert_rows(Rows& rows);
+  Status insert_rows(Rows& rows);
+  // replay() without the error handling: throws Poco's exceptions.
+  ReplayPage read_page(EventId after, EventId up_to, const EventFilter& filter,
+                       size_t max_events) const;
 
   std::unique_ptr<Impl> impl_;
   const SqliteLogOptions options_;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sse/server/exchange.hpp"
+#include "server/exchange.hpp"
 
 namespace sse {
 

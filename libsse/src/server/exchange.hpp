@@ -33,6 +33,10 @@ ApiError unauthorized(std::string message);
 ApiError forbidden(std::string message);
 ApiError not_found(std::string message);
 ApiError too_many(Rejection why, std::string message, int64_t retry_after_s);
+// The answer to a core error: invalid_argument 400, unauthenticated 401,
+// permission_denied 403, not_found 404, unavailable 503 (Retry-After: 1),
+// anything else 500.
+ApiError api_error_for(const Error& error);
 
 class Exchange {
  public:
