@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "json_util.hpp"
+#include "sse/api/contract.hpp"
 #include "sse/client/url.hpp"
 
 namespace sse::cli {
@@ -13,7 +14,7 @@ namespace {
 
 struct ConnectionsFlags {
   std::string user;
-  std::string stream;
+  std::string channel;  // --stream: a channel name
   std::string id;
 };
 
@@ -52,13 +53,15 @@ void print_table(const Context& ctx, const Poco::JSON::Array::Ptr& connections) 
 }
 
 int run_list(Context& ctx, const ConnectionsFlags& flags) {
-  std::string target = "/admin/connections";
+  std::string target(api::kConnectionsPath);
   std::string separator = "?";
   if (!flags.user.empty()) {
-    target += separator + "user=" + url_encode(flags.user);
+    target += fmt::format("{}{}={}", separator, api::kUserParam, url_encode(flags.user));
     separator = "&";
   }
-  if (!flags.stream.empty()) target += separator + "stream=" + url_encode(flags.stream);
+  if (!flags.channel.empty()) {
+    target += fmt::format("{}{}={}", separator, api::kChannelFilterParam, url_encode(flags.channel));
+  }
   auto response = ctx.client().get(target);
   if (!response) ctx.fail_request(response.error());
   const std::string body = trim_trailing_newlines(response->body);
@@ -66,9 +69,8 @@ int run_list(Context& ctx, const ConnectionsFlags& flags) {
     ctx.out().print(Context::require_json(body, "connections list"));
     return kExitOk;
   }
-  std::string error;
-  auto root = parse_json_object(body, &error);
-  auto connections = root ? root->getArray("connections") : nullptr;
+  auto root = parse_json_object(body);
+  auto connections = root ? (*root)->getArray("connections") : nullptr;
   if (!connections)
     fail(kExitProtocol, "connections list: the answer has no \"connections\" array");
   print_table(ctx, connections);
@@ -76,7 +78,7 @@ int run_list(Context& ctx, const ConnectionsFlags& flags) {
 }
 
 int run_kick(Context& ctx, const ConnectionsFlags& flags) {
-  auto response = ctx.client().del("/admin/connections/" + url_encode(flags.id));
+  auto response = ctx.client().del(fmt::format("{}/{}", api::kConnectionsPath, url_encode(flags.id)));
   if (!response) {
     if (response.error().kind == ClientErrorKind::kHttp && response.error().status == 404) {
       fail(kExitFailure,
@@ -102,9 +104,10 @@ void add_connections_commands(CLI::App& app, Context& ctx) {
 
   auto* list = connections->add_subcommand("list", "list open streams");
   list->add_option("--user", flags->user, "only this user's streams")->type_name("U");
-  list->add_option("--stream", flags->stream,
+  list->add_option("--stream", flags->channel,
                    "only this stream: notifications, realtime, chat, status")
-      ->type_name("S");
+      ->type_name("S")
+      ->check(CLI::IsMember(channel_names()));
   list->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return run_list(ctx, *flags); }; });
 
   auto* kick = connections->add_subcommand("kick", "close one stream (its client may reconnect)");

@@ -7,26 +7,26 @@
 
 namespace sse::cli {
 
-std::optional<Poco::Dynamic::Var> parse_json(const std::string& text, std::string* error) {
+Result<Poco::Dynamic::Var> parse_json(const std::string& text) {
   try {
     Poco::JSON::Parser parser;
     return parser.parse(text);
   } catch (const Poco::Exception& e) {
-    if (error != nullptr) *error = e.message().empty() ? e.displayText() : e.message();
+    return Error::invalid_argument(e.message().empty() ? e.displayText() : e.message());
   } catch (const std::exception& e) {
-    if (error != nullptr) *error = e.what();
+    return Error::invalid_argument(e.what());
   }
-  return std::nullopt;
 }
 
-Poco::JSON::Object::Ptr parse_json_object(const std::string& text, std::string* error) {
-  auto value = parse_json(text, error);
-  if (!value) return nullptr;
+Result<Poco::JSON::Object::Ptr> parse_json_object(const std::string& text) {
+  auto value = parse_json(text);
+  if (!value) return value.error();
   if (value->type() != typeid(Poco::JSON::Object::Ptr)) {
-    if (error != nullptr) *error = "not a JSON object";
-    return nullptr;
+    return Error::invalid_argument("not a JSON object");
   }
-  return value->extract<Poco::JSON::Object::Ptr>();
+  auto object = value->extract<Poco::JSON::Object::Ptr>();
+  if (object.isNull()) return Error::invalid_argument("not a JSON object");
+  return object;
 }
 
 std::string to_json(const Poco::Dynamic::Var& value) {

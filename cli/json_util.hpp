@@ -1,21 +1,22 @@
 #pragma once
 
-// Poco::JSON helpers for the commands: parse with a message instead of an
+// Poco::JSON helpers for the commands: parse into a Result instead of an
 // exception, and print compactly.
 
-#include <optional>
 #include <string>
 
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Object.h>
 
+#include "sse/util/result.hpp"
+
 namespace sse::cli {
 
-// The parsed value, or nullopt with `error` set to the parser's complaint.
-std::optional<Poco::Dynamic::Var> parse_json(const std::string& text, std::string* error);
+// The parsed value, or invalid_argument with the parser's complaint.
+Result<Poco::Dynamic::Var> parse_json(const std::string& text);
 
-// Parses an object; nullopt (with `error`) for anything else.
-Poco::JSON::Object::Ptr parse_json_object(const std::string& text, std::string* error);
+// Parses an object (never null); invalid_argument for anything else.
+Result<Poco::JSON::Object::Ptr> parse_json_object(const std::string& text);
 
 // Compact JSON text of a value.
 std::string to_json(const Poco::Dynamic::Var& value);

@@ -8,10 +8,13 @@
 
 #include "commands.hpp"
 #include "json_util.hpp"
+#include "sse/api/contract.hpp"
 #include "sse/config/duration.hpp"
 
 namespace sse::cli {
 namespace {
+
+namespace f = api::field;
 
 struct SendFlags {
   std::string title, message, type, user;
@@ -28,7 +31,7 @@ struct Required {
 };
 
 struct Endpoint {
-  const char* path;
+  std::string_view path;
   std::vector<Required> required;
 };
 
@@ -53,10 +56,11 @@ Poco::Dynamic::Var read_data(Context& ctx, const std::string& spec) {
   } else {
     text = spec;
   }
-  std::string error;
-  auto value = parse_json(text, &error);
-  if (!value)
-    fail(kExitBadInput, fmt::format("{}: not valid JSON ({}); pass a JSON value", source, error));
+  auto value = parse_json(text);
+  if (!value) {
+    fail(kExitBadInput,
+         fmt::format("{}: not valid JSON ({}); pass a JSON value", source, value.message()));
+  }
   return *value;
 }
 
@@ -68,10 +72,9 @@ void print_result(const Context& ctx, const HttpResponse& response) {
       ctx.out().print(Context::require_json(body, "send"));
       return;
     case OutputFormat::kText: {
-      std::string error;
-      auto object = parse_json_object(body, &error);
+      auto object = parse_json_object(body);
       if (!object) fail(kExitProtocol, "send: the server's answer is not a JSON object");
-      ctx.out().print(field_text(object, "id"));
+      ctx.out().print(field_text(*object, "id"));
       return;
     }
   }
@@ -99,12 +102,13 @@ std::vector<Poco::JSON::Object> bodies_for(Context& ctx, const Poco::JSON::Objec
   for (int number = 1; std::getline(lines, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = fmt::format("stdin line {}", number);
-    std::string error;
-    auto object = parse_json_object(line, &error);
-    if (!object)
-      fail(kExitBadInput, fmt::format("{}: {}; each line must be one JSON object", where, error));
+    auto object = parse_json_object(line);
+    if (!object) {
+      fail(kExitBadInput,
+           fmt::format("{}: {}; each line must be one JSON object", where, object.message()));
+    }
     Poco::JSON::Object body = base;
-    for (const auto& [key, value] : *object) body.set(key, value);
+    for (const auto& [key, value] : **object) body.set(key, value);
     check(body, where);
     bodies.push_back(std::move(body));
   }
@@ -117,7 +121,7 @@ int send(Context& ctx, const Endpoint& endpoint, const Poco::JSON::Object& base,
   for (const auto& body : bodies) {
     std::ostringstream json;
     body.stringify(json);
-    auto response = client.post_json(endpoint.path, json.str());
+    auto response = client.post_json(std::string(endpoint.path), json.str());
     if (!response) ctx.fail_request(response.error());
     print_result(ctx, *response);
   }
@@ -150,11 +154,11 @@ void add_send_commands(CLI::App& app, Context& ctx) {
   notification->callback([&ctx, flags] {
     ctx.action = [&ctx, flags] {
       Poco::JSON::Object body;
-      set_if(body, "title", flags->title);
-      set_if(body, "message", flags->message);
-      body.set("type", flags->type.empty() ? "info" : flags->type);
-      set_if(body, "userId", flags->user);
-      return send(ctx, {"/notifications/send", {{"title", "--title"}, {"message", "--message"}}},
+      set_if(body, f::kTitle, flags->title);
+      set_if(body, f::kMessage, flags->message);
+      body.set(f::kType, flags->type.empty() ? "info" : flags->type);
+      set_if(body, f::kUserId, flags->user);
+      return send(ctx, {api::kNotifyPath, {{f::kTitle, "--title"}, {f::kMessage, "--message"}}},
                   body, flags->stdin_lines);
     };
   });
@@ -169,16 +173,16 @@ void add_send_commands(CLI::App& app, Context& ctx) {
   update->callback([&ctx, flags] {
     ctx.action = [&ctx, flags] {
       Poco::JSON::Object body;
-      set_if(body, "entityType", flags->entity_type);
-      set_if(body, "entityId", flags->entity_id);
-      set_if(body, "action", flags->action);
-      body.set("data", flags->data.empty()
+      set_if(body, f::kEntityType, flags->entity_type);
+      set_if(body, f::kEntityId, flags->entity_id);
+      set_if(body, f::kAction, flags->action);
+      body.set(f::kData, flags->data.empty()
                            ? Poco::Dynamic::Var(Poco::JSON::Object::Ptr(new Poco::JSON::Object))
                            : read_data(ctx, flags->data));
       return send(
           ctx,
-          {"/realtime/update",
-           {{"entityType", "--entity-type"}, {"entityId", "--entity-id"}, {"action", "--action"}}},
+          {api::kRealtimeUpdatePath,
+           {{f::kEntityType, "--entity-type"}, {f::kEntityId, "--entity-id"}, {f::kAction, "--action"}}},
           body, flags->stdin_lines);
     };
   });
@@ -195,9 +199,9 @@ void add_send_commands(CLI::App& app, Context& ctx) {
       std::string message = flags->message.empty() ? flags->positional_message : flags->message;
       if (message == "-") message = trim_trailing_newlines(ctx.read_stdin("the message (-)"));
       Poco::JSON::Object body;
-      set_if(body, "roomId", flags->room);
-      set_if(body, "message", message);
-      return send(ctx, {"/chat/send", {{"roomId", "--room"}, {"message", "MESSAGE"}}}, body,
+      set_if(body, f::kRoomId, flags->room);
+      set_if(body, f::kMessage, message);
+      return send(ctx, {api::kChatSendPath, {{f::kRoomId, "--room"}, {f::kMessage, "MESSAGE"}}}, body,
                   flags->stdin_lines);
     };
   });
@@ -207,8 +211,8 @@ void add_send_commands(CLI::App& app, Context& ctx) {
   typing->callback([&ctx, flags] {
     ctx.action = [&ctx, flags] {
       Poco::JSON::Object body;
-      set_if(body, "roomId", flags->room);
-      return send(ctx, {"/chat/typing", {{"roomId", "--room"}}}, body, flags->stdin_lines);
+      set_if(body, f::kRoomId, flags->room);
+      return send(ctx, {api::kChatTypingPath, {{f::kRoomId, "--room"}}}, body, flags->stdin_lines);
     };
   });
 
@@ -221,14 +225,14 @@ void add_send_commands(CLI::App& app, Context& ctx) {
   maintenance->callback([&ctx, flags] {
     ctx.action = [&ctx, flags] {
       Poco::JSON::Object body;
-      set_if(body, "message", flags->message);
-      set_if(body, "startsAt", flags->starts_at);
+      set_if(body, f::kMessage, flags->message);
+      set_if(body, f::kStartsAt, flags->starts_at);
       if (!flags->duration.empty()) {
         auto duration = parse_duration(flags->duration);
         if (!duration) fail(kExitUsage, fmt::format("--duration: {}", duration.message()));
-        body.set("durationSeconds", static_cast<Poco::Int64>(duration->count() / 1000));
+        body.set(f::kDurationSeconds, static_cast<Poco::Int64>(duration->count() / 1000));
       }
-      return send(ctx, {"/system/maintenance", {{"message", "--message"}}}, body,
+      return send(ctx, {api::kMaintenancePath, {{f::kMessage, "--message"}}}, body,
                   flags->stdin_lines);
     };
   });

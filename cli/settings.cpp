@@ -4,10 +4,9 @@
 
 #include <fmt/format.h>
 
-#include <toml++/toml.h>
-
 #include "exit_codes.hpp"
 #include "sse/config/duration.hpp"
+#include "sse/config/toml_file.hpp"
 
 extern char** environ;
 
@@ -27,15 +26,9 @@ class ConfigFile {
     ConfigFile file;
     if (path.empty() || !std::filesystem::exists(path)) return file;
     file.path_ = path;
-    toml::table table;
-    try {
-      table = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-      fail(kExitConfig,
-           fmt::format("{}:{}:{}: {}; fix the file or move it away", path, e.source().begin.line,
-                       e.source().begin.column, e.description()));
-    }
-    for (const auto& [key, node] : table) {
+    Result<toml::table> table = parse_toml_file(path);
+    if (!table) fail(kExitConfig, table.message() + "; fix the file or move it away");
+    for (const auto& [key, node] : *table) {
       const std::string name(key.str());
       if (name != "server" && name != "token" && name != "token_file" && name != "output" &&
           name != "timeout" && name != "color") {

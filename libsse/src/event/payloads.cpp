@@ -2,29 +2,106 @@
 
 #include <fmt/format.h>
 
+#include "sse/api/contract.hpp"
 #include "sse/util/json.hpp"
 #include "sse/util/time_format.hpp"
+#include "sse/wire/encoder.hpp"
 
 namespace sse {
+namespace {
+
+std::string q(std::string_view text) { return json_quote(text); }
+
+std::string maintenance_payload(std::string_view id_json, const MaintenanceNotice& notice,
+                                std::string_view reason, int64_t time_ms) {
+  const std::string starts =
+      notice.starts_at_ms ? q(format_iso8601_ms(*notice.starts_at_ms)) : "null";
+  const std::string duration =
+      notice.duration_seconds ? std::to_string(*notice.duration_seconds) : "null";
+  return fmt::format(
+      R"({{"id":{},"message":{},"reason":{},"startsAt":{},"durationSeconds":{},"timestamp":"{}"}})",
+      id_json, q(notice.message), q(reason), starts, duration, format_iso8601_ms(time_ms));
+}
+
+// An event frame that is not in the log: no id.
+std::string frame_without_id(std::string_view type, const std::string& data) {
+  std::string out;
+  (void)wire::append_event(out, {"", std::string(type), data});
+  return out;
+}
+
+}  // namespace
+
+EventDraft notification_event(std::string_view event, std::string title, std::string message,
+                              std::string type, std::string recipient) {
+  EventDraft draft;
+  draft.channel = Channel::kNotifications;
+  draft.type = std::string(event);
+  draft.audience.user_id = recipient;
+  draft.render_data = [title = std::move(title), message = std::move(message),
+                       type = std::move(type), recipient](EventId id, int64_t time_ms) {
+    return fmt::format(
+        R"({{"id":"{}","title":{},"message":{},"type":{},"timestamp":"{}","userId":{}}})", id,
+        q(title), q(message), q(type), format_iso8601_ms(time_ms),
+        recipient.empty() ? std::string("null") : q(recipient));
+  };
+  return draft;
+}
+
+EventDraft realtime_event(std::string_view action, std::string entity_type, std::string entity_id,
+                          std::string data_json) {
+  EventDraft draft;
+  draft.channel = Channel::kRealtime;
+  draft.type = std::string(action);
+  draft.audience.entity_type = entity_type;
+  draft.render_data = [entity_type = std::move(entity_type), entity_id = std::move(entity_id),
+                       action = draft.type, data = std::move(data_json)](EventId, int64_t time_ms) {
+    return fmt::format(
+        R"({{"entityType":{},"entityId":{},"action":{},"data":{},"timestamp":"{}"}})",
+        q(entity_type), q(entity_id), q(action), data, format_iso8601_ms(time_ms));
+  };
+  return draft;
+}
 
 std::string chat_payload(EventId id, std::string_view room, const ChatAuthor& author,
                          std::string_view message, int64_t time_ms) {
   return fmt::format(
       R"({{"id":"{}","roomId":{},"userId":{},"username":{},"message":{},"timestamp":"{}"}})", id,
-      json_quote(room), json_quote(author.user_id), json_quote(author.username),
-      json_quote(message), format_iso8601_ms(time_ms));
+      q(room), q(author.user_id), q(author.username), q(message), format_iso8601_ms(time_ms));
 }
 
-EventDraft chat_event(std::string type, std::string room, ChatAuthor author, std::string message) {
+EventDraft chat_event(std::string_view type, std::string room, ChatAuthor author,
+                      std::string message) {
   EventDraft draft;
   draft.channel = Channel::kChat;
-  draft.type = std::move(type);
+  draft.type = std::string(type);
   draft.audience.room = room;
   draft.render_data = [room, author = std::move(author), message = std::move(message)](
                           EventId id, int64_t time_ms) {
     return chat_payload(id, room, author, message, time_ms);
   };
   return draft;
+}
+
+EventDraft maintenance_event(MaintenanceNotice notice) {
+  EventDraft draft;
+  draft.channel = Channel::kStatus;
+  draft.type = std::string(api::event::kMaintenance);
+  draft.render_data = [notice = std::move(notice)](EventId id, int64_t time_ms) {
+    return maintenance_payload(q(std::to_string(id)), notice, "scheduled", time_ms);
+  };
+  return draft;
+}
+
+std::string farewell_frame(int64_t now_ms) {
+  const MaintenanceNotice notice{"the server is shutting down", std::nullopt, std::nullopt};
+  return frame_without_id(api::event::kMaintenance,
+                          maintenance_payload("null", notice, "shutdown", now_ms));
+}
+
+std::string heartbeat_frame(int64_t now_ms) {
+  return frame_without_id(api::event::kHeartbeat,
+                          fmt::format(R"({{"timestamp":"{}"}})", format_iso8601_ms(now_ms)));
 }
 
 }  // namespace sse

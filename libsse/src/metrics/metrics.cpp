@@ -5,16 +5,6 @@
 namespace sse {
 namespace {
 
-constexpr std::array<std::string_view, kRejectionCount> kRejectionLabels = {
-    "unauthorized",           "forbidden",    "not_found",
-    "method_not_allowed",     "bad_request",  "payload_too_large",
-    "unsupported_media_type", "rate_limited", "stream_limit_total",
-    "stream_limit_user",      "internal"};
-
-constexpr std::array<std::string_view, kCloseReasonCount> kCloseLabels = {
-    "client_gone", "slow_client", "idle_timeout", "token_expired",
-    "kicked",      "shutdown",    "write_error",  "server_error"};
-
 void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
 }
@@ -34,14 +24,6 @@ void labelled(std::string& out, std::string_view name, std::string_view label,
 
 }  // namespace
 
-std::string_view rejection_label(Rejection rejection) {
-  return kRejectionLabels[static_cast<size_t>(rejection)];
-}
-
-std::string_view close_reason_label(CloseReason reason) {
-  return kCloseLabels[static_cast<size_t>(reason)];
-}
-
 std::string render_prometheus(const Metrics& m, const Gauges& g) {
   std::string out;
   out.reserve(4096);
@@ -56,7 +38,7 @@ std::string render_prometheus(const Metrics& m, const Gauges& g) {
   labelled(out, "sse_streams_opened_total", "stream", m.streams_opened, stream_of);
   header(out, "sse_streams_closed_total", "counter", "Streams closed, by reason.");
   labelled(out, "sse_streams_closed_total", "reason", m.streams_closed,
-           [](size_t i) { return kCloseLabels[i]; });
+           [](size_t i) { return close_reason_label(static_cast<CloseReason>(i)); });
   header(out, "sse_events_published_total", "counter", "Events appended to the log, by stream.");
   labelled(out, "sse_events_published_total", "stream", m.events_published, stream_of);
   header(out, "sse_events_delivered_total", "counter", "Event copies written to streams.");
@@ -71,7 +53,7 @@ std::string render_prometheus(const Metrics& m, const Gauges& g) {
          m.streams_closed[static_cast<size_t>(CloseReason::kSlowClient)].load(Metrics::relaxed));
   header(out, "sse_rejections_total", "counter", "Refused requests and streams, by reason.");
   labelled(out, "sse_rejections_total", "reason", m.rejections,
-           [](size_t i) { return kRejectionLabels[i]; });
+           [](size_t i) { return rejection_label(static_cast<Rejection>(i)); });
   header(out, "sse_replays_total", "counter", "Streams opened with a Last-Event-ID.");
   sample(out, "sse_replays_total", m.replays.load(Metrics::relaxed));
   header(out, "sse_replays_incomplete_total", "counter",

@@ -76,6 +76,7 @@ Exchange::Exchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerR
       query_ = Poco::URI(uri).getQueryParameters();
     } catch (...) {
       query_.clear();
+      query_malformed_ = true;
     }
   }
 }
@@ -101,7 +102,7 @@ Result<Identity, ApiError> Exchange::authenticate() {
   }
   auto identity = context_.auth.authenticate(token);
   if (!identity) return unauthorized(identity.message());
-  // SPEC, Identity and tokens: 'user' may subscribe and publish; 'admin' more.
+  // docs/api.md, "Authentication": 'user' may subscribe and publish; 'admin' more.
   if (!identity->has_role("user") && !identity->is_admin()) {
     return forbidden("this token has neither the user nor the admin role");
   }
@@ -119,7 +120,8 @@ void Exchange::send_text(int status, std::string_view content_type, std::string_
   // A body nobody read (a GET with one, a POST refused before reading) would
   // be parsed as the next request on this connection: close it instead.
   if (has_unread_body(request_)) response_.setKeepAlive(false);
-  response_.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+  // With its reason phrase: "404 Not Found", never "404 OK".
+  response_.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
   response_.setContentType(std::string(content_type));
   response_.set("Cache-Control", "no-store");
   response_.setContentLength64(static_cast<Poco::Int64>(body.size()));

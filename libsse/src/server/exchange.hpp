@@ -1,7 +1,8 @@
 #pragma once
 
 // One HTTP request and its response, with the helpers every endpoint needs:
-// query parameters, authentication, JSON answers and the spec's JSON errors.
+// query parameters, authentication, JSON answers and the JSON errors of
+// docs/api.md ("Errors").
 
 #include <optional>
 #include <string>
@@ -12,7 +13,7 @@
 #include <Poco/URI.h>
 
 #include "sse/auth/identity.hpp"
-#include "sse/metrics/metrics.hpp"
+#include "sse/server/rejection.hpp"
 #include "sse/util/result.hpp"
 
 namespace sse {
@@ -50,6 +51,9 @@ class Exchange {
 
   // The first value of a query parameter.
   std::optional<std::string> query(std::string_view name) const;
+  // The query string is not valid percent-encoding (then query() finds
+  // nothing, and dispatch() answers 400 before any handler runs).
+  bool query_malformed() const { return query_malformed_; }
 
   // The caller's identity from "Authorization: Bearer …" or ?token=: 401
   // without a valid token, 403 when it has neither the user nor the admin role.
@@ -77,6 +81,7 @@ class Exchange {
   ServerContext& context_;
   std::string path_;
   Poco::URI::QueryParameters query_;
+  bool query_malformed_ = false;
   int status_ = 0;
   bool streaming_ = false;
 };

@@ -1,8 +1,13 @@
 #include "server/json_body.hpp"
 
+#include <cctype>
+#include <charconv>
 #include <chrono>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <string_view>
+#include <vector>
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/JSONException.h>
@@ -36,6 +41,94 @@ std::string printable_ascii(std::string_view text) {
   return out;
 }
 
+// The tree builder of Poco's parser, refusing a key an object already has.
+// RFC 8259 4 leaves duplicates to the receiver, and receivers disagree (Poco
+// keeps the last, others the first): a check on one copy and a use of the
+// other must never meet, so a body with a duplicate key is refused (I-JSON,
+// RFC 7493 2.3).
+class UniqueKeyHandler final : public Poco::JSON::ParseHandler {
+ public:
+  UniqueKeyHandler() : Poco::JSON::ParseHandler(/*preserveObjectOrder=*/true) {}
+  void reset() override {
+    Poco::JSON::ParseHandler::reset();
+    keys_.clear();
+  }
+  void startObject() override {
+    keys_.emplace_back();
+    Poco::JSON::ParseHandler::startObject();
+  }
+  void endObject() override {
+    if (!keys_.empty()) keys_.pop_back();
+    Poco::JSON::ParseHandler::endObject();
+  }
+  void key(const std::string& k) override {
+    if (!keys_.empty() && !keys_.back().insert(k).second) throw DuplicateKey(k);
+    Poco::JSON::ParseHandler::key(k);
+  }
+
+  struct DuplicateKey {
+    std::string key;
+  };
+
+ private:
+  std::vector<std::set<std::string>> keys_;  // the keys of each open object
+};
+
+// Poco 1.11 reads an integer beyond 64 bits as a different number (2^64 as
+// 0, -2^63-1 as -2^63) or refuses it, depending on its digits. An integer
+// outside [-2^63, 2^64-1] anywhere in `text` is returned, so that the body is
+// refused before Poco sees it and no number is ever published changed.
+std::optional<std::string_view> integer_out_of_range(std::string_view text) {
+  auto is_digit = [&](size_t at) { return at < text.size() && text[at] >= '0' && text[at] <= '9'; };
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && !is_digit(i)) continue;
+    // RFC 8259 6: number = [ minus ] int [ frac ] [ exp ]
+    size_t end = i + (c == '-' ? 1 : 0);
+    while (is_digit(end)) ++end;
+    const std::string_view integer = text.substr(i, end - i);
+    bool is_integer = true;
+    if (end < text.size() && text[end] == '.') {
+      is_integer = false;
+      for (++end; is_digit(end);) ++end;
+    }
+    if (end < text.size() && (text[end] == 'e' || text[end] == 'E')) {
+      is_integer = false;
+      ++end;
+      if (end < text.size() && (text[end] == '+' || text[end] == '-')) ++end;
+      while (is_digit(end)) ++end;
+    }
+    if (is_integer && integer.size() > (c == '-' ? 1u : 0u)) {
+      const char* first = integer.data();
+      const char* last = integer.data() + integer.size();
+      std::from_chars_result parsed;
+      if (c == '-') {
+        int64_t value;
+        parsed = std::from_chars(first, last, value);
+      } else {
+        uint64_t value;
+        parsed = std::from_chars(first, last, value);
+      }
+      if (parsed.ec != std::errc() || parsed.ptr != last) return integer;
+    }
+    i = end - 1;
+  }
+  return std::nullopt;
+}
+
 ApiError request_timeout(std::chrono::milliseconds limit) {
   return {408, "request_timeout",
           fmt::format("the body did not arrive within {} ms", limit.count()), 0,
@@ -51,12 +144,19 @@ ApiError payload_too_large(int64_t max_bytes) {
 
 Result<Poco::JSON::Object::Ptr, ApiError> parse_json_object(const std::string& text) {
   if (!is_valid_utf8(text)) return bad_request("the body is not valid UTF-8");
+  if (auto integer = integer_out_of_range(text)) {
+    return bad_request(fmt::format("the integer {}{} does not fit in 64 bits",
+                                   integer->substr(0, 40), integer->size() > 40 ? "..." : ""));
+  }
   Poco::Dynamic::Var parsed;
   try {
-    // Keep the publisher's key order: `data` is passed on as it was sent.
-    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+    // Keeps the publisher's key order: `data` is passed on as it was sent.
+    Poco::JSON::Parser parser(new UniqueKeyHandler);
     parser.setDepth(kMaxJsonDepth);
     parsed = parser.parse(text);
+  } catch (const UniqueKeyHandler::DuplicateKey& duplicate) {
+    return bad_request(fmt::format("the body has the key \"{}\" twice in one object",
+                                   printable_ascii(duplicate.key.substr(0, 64))));
   } catch (const Poco::Exception& e) {
     return bad_request(fmt::format("the body is not valid JSON: {}", printable_ascii(e.message())));
   }
@@ -66,17 +166,34 @@ Result<Poco::JSON::Object::Ptr, ApiError> parse_json_object(const std::string& t
   return parsed.extract<Poco::JSON::Object::Ptr>();
 }
 
+// RFC 9110 8.3.1: the type and subtype are case-insensitive, and parameters
+// (";charset=utf-8") follow a ';'.
+bool is_json_media_type(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  constexpr std::string_view kJson = "application/json";
+  if (type.size() != kJson.size()) return false;
+  for (size_t i = 0; i < kJson.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(type[i])) != kJson[i]) return false;
+  }
+  return true;
+}
+
 Result<Poco::JSON::Object::Ptr, ApiError> read_json_object(Exchange& ex, int64_t max_bytes,
                                                            std::chrono::milliseconds time_limit) {
   auto& request = ex.request();
-  const std::string type = request.getContentType();
-  if (type.compare(0, 16, "application/json") != 0) {
+  if (!is_json_media_type(request.getContentType())) {
     ex.response().setKeepAlive(false);  // the body stays unread
     return ApiError{415, "unsupported_media_type",
                     "send the body as 'Content-Type: application/json'", 0,
                     Rejection::kUnsupportedMediaType};
   }
   const bool chunked = request.getChunkedTransferEncoding();
+  // Poco 1.11 ends a chunked body, silently, at a chunk-size line it cannot
+  // read (over 8 hex digits, or junk): the bytes after it would be read as the
+  // next request on this connection. After a chunked body, close instead.
+  if (chunked) ex.response().setKeepAlive(false);
   // RFC 9112 6.3: with neither Content-Length nor chunked, the body is empty.
   // (Poco would read until the client closes, holding this worker.)
   if (!chunked && !request.hasContentLength()) {

@@ -7,12 +7,16 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <Poco/JSON/Object.h>
 
 #include "server/exchange.hpp"
 
 namespace sse {
+
+// True for "application/json" in any case, with or without parameters.
+bool is_json_media_type(std::string_view content_type);
 
 // Checks Content-Type (415), reads at most `max_bytes` (413) within
 // `time_limit` (408: a client trickling its body does not hold the worker),

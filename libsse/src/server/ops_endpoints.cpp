@@ -5,6 +5,7 @@
 
 #include "server/routes.hpp"
 #include "server/server_context.hpp"
+#include "sse/api/contract.hpp"
 #include "sse/server/system_status.hpp"
 #include "sse/util/json.hpp"
 #include "sse/util/parse.hpp"
@@ -50,16 +51,17 @@ std::string connection_json(const StreamSnapshot& s) {
 void list_connections(Exchange& ex) {
   auto who = ex.authenticate_admin();
   if (!who) return ex.send_error(who.error());
-  const auto user = ex.query("user");
-  const auto stream = ex.query("stream");
-  if (stream && !parse_channel(*stream)) {
-    return ex.send_error(bad_request("stream must be notifications, realtime, chat or status"));
+  const auto user = ex.query(api::kUserParam);
+  const auto channel = ex.query(api::kChannelFilterParam);
+  if (channel && !parse_channel(*channel)) {
+    return ex.send_error(bad_request(fmt::format(
+        "{} must be notifications, realtime, chat or status", api::kChannelFilterParam)));
   }
   std::string body = R"({"connections":[)";
   bool first = true;
   for (const auto& s : ex.context().hub->streams()) {
     if (user && s.owner.user_id != *user) continue;
-    if (stream && channel_name(s.channel) != *stream) continue;
+    if (channel && channel_name(s.channel) != *channel) continue;
     if (!first) body += ',';
     first = false;
     body += connection_json(s);
@@ -71,7 +73,7 @@ void list_connections(Exchange& ex) {
 void kick_connection(Exchange& ex) {
   auto who = ex.authenticate_admin();
   if (!who) return ex.send_error(who.error());
-  const std::string id_text = ex.path().substr(std::string_view("/admin/connections/").size());
+  const std::string id_text = ex.path().substr(api::kConnectionsPath.size() + 1);
   const auto id = parse_uint64(id_text);
   if (!id) return ex.send_error(bad_request(fmt::format("'{}' is not a connection id", id_text)));
   if (!ex.context().hub->kick(*id)) {
@@ -83,12 +85,13 @@ void kick_connection(Exchange& ex) {
 }  // namespace
 
 void add_ops_routes(RouteTable& routes) {
-  routes.push_back({"GET", "/health", health});
-  routes.push_back({"GET", "/ready", ready});
-  routes.push_back({"GET", "/metrics", metrics});
-  routes.push_back({"GET", "/system/status", system_status});
-  routes.push_back({"GET", "/admin/connections", list_connections});
-  routes.push_back({"DELETE", "/admin/connections/", kick_connection});
+  const std::string connections(api::kConnectionsPath);
+  routes.push_back({"GET", std::string(api::kHealthPath), health});
+  routes.push_back({"GET", std::string(api::kReadyPath), ready});
+  routes.push_back({"GET", std::string(api::kMetricsPath), metrics});
+  routes.push_back({"GET", std::string(api::kStatusPath), system_status});
+  routes.push_back({"GET", connections, list_connections});
+  routes.push_back({"DELETE", connections + "/", kick_connection});  // prefix: "/<id>"
 }
 
 }  // namespace sse

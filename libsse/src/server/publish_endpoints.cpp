@@ -4,12 +4,11 @@
 
 #include <fmt/format.h>
 
-#include "sse/config/config.hpp"
-#include "sse/event/payloads.hpp"
 #include "server/json_body.hpp"
 #include "server/routes.hpp"
 #include "server/server_context.hpp"
-#include "sse/util/json.hpp"
+#include "sse/api/contract.hpp"
+#include "sse/event/payloads.hpp"
 #include "sse/util/time_format.hpp"
 
 namespace sse {
@@ -18,92 +17,62 @@ namespace {
 using Draft = Result<EventDraft, ApiError>;
 using Builder = Draft (*)(FieldReader&, const Identity&, const ServerContext&);
 
-std::string q(std::string_view text) { return json_quote(text); }
+namespace f = api::field;
 
 // POST /notifications/send {title, message, type?, userId?}
 Draft build_notification(FieldReader& fields, const Identity& who, const ServerContext&) {
-  const std::string title = fields.required_string("title", 1000);
-  const std::string message = fields.required_string("message");
-  const std::string kind = fields.optional_string("type", 32).value_or("info");
-  const std::optional<std::string> user = fields.optional_string("userId", 256);
+  std::string title = fields.required_string(f::kTitle, 1000);
+  std::string message = fields.required_string(f::kMessage);
+  std::string type = fields.optional_string(f::kType, 32).value_or("info");
+  const std::optional<std::string> user = fields.optional_string(f::kUserId, 256);
+  if (user && user->empty()) {
+    // An empty recipient would be a broadcast: that is type "system" (admin only).
+    fields.fail(bad_request(fmt::format("field '{}' must not be empty", f::kUserId)));
+  }
   if (fields.failed()) return *fields.error();
 
-  EventDraft draft;
-  draft.channel = Channel::kNotifications;
-  if (kind == "info" || kind == "success") {
-    draft.type = "notification";
-  } else if (kind == "warning" || kind == "error") {
-    draft.type = "error-notification";
-  } else if (kind == "system") {
-    if (!who.is_admin()) return forbidden("type 'system' (to everyone) needs the admin role");
-    draft.type = "system-notification";
-  } else {
-    return bad_request(fmt::format(
-        "field 'type' must be one of info, success, warning, error, system (got '{}')", kind));
+  const std::optional<std::string_view> event = api::notification_event_for(type);
+  if (!event) {
+    return bad_request(fmt::format("field '{}' must be one of {} (got '{}')", f::kType,
+                                   api::kNotificationTypes, type));
   }
   std::string recipient;
-  if (kind != "system") {
+  if (*event == api::event::kSystemNotification) {
+    if (!who.is_admin()) return forbidden("type 'system' (to everyone) needs the admin role");
+  } else {
     recipient = user.value_or(who.user_id);
     if (recipient != who.user_id && !who.is_admin()) {
       return forbidden("notifying another user needs the admin role");
     }
   }
-  draft.audience.user_id = recipient;
-  draft.render_data = [title, message, kind, recipient](EventId id, int64_t t) {
-    return fmt::format(
-        R"({{"id":"{}","title":{},"message":{},"type":{},"timestamp":"{}","userId":{}}})", id,
-        q(title), q(message), q(kind), format_iso8601_ms(t),
-        recipient.empty() ? std::string("null") : q(recipient));
-  };
-  return draft;
-}
-
-// "created" and "create" both mean the create event (the seed reference uses
-// the past tense in its example).
-std::optional<std::string> realtime_event_for(const std::string& action) {
-  if (action == "create" || action == "created") return "create";
-  if (action == "update" || action == "updated") return "update";
-  if (action == "delete" || action == "deleted") return "delete";
-  if (action == "status-change" || action == "status_change" || action == "statusChange" ||
-      action == "status-changed") {
-    return "status-change";
-  }
-  return std::nullopt;
+  return notification_event(*event, std::move(title), std::move(message), std::move(type),
+                            std::move(recipient));
 }
 
 // POST /realtime/update {entityType, entityId, action, data}
 Draft build_realtime(FieldReader& fields, const Identity&, const ServerContext&) {
-  const std::string entity_type = fields.required_string("entityType", 64);
-  const std::string action = fields.required_string("action", 32);
-  if (!fields.failed() && !is_valid_room_name(entity_type)) {
-    fields.fail(bad_request("field 'entityType' must match [A-Za-z0-9_.-]{1,64}"));
+  std::string entity_type = fields.required_string(f::kEntityType, 64);
+  const std::string action = fields.required_string(f::kAction, 32);
+  if (!fields.failed() && !api::is_valid_name(entity_type)) {
+    fields.fail(bad_request(api::name_rule_message("field 'entityType'")));
   }
-  const std::string entity_id = fields.required_id("entityId", 256);
+  std::string entity_id = fields.required_id(f::kEntityId, 256);
   if (fields.failed()) return *fields.error();
-  auto event = realtime_event_for(action);
+  const std::optional<std::string_view> event = api::realtime_event_for(action);
   if (!event) {
-    return bad_request(fmt::format(
-        "field 'action' must be create, update, delete or status-change (got '{}')", action));
+    return bad_request(fmt::format("field '{}' must be {} (got '{}')", f::kAction,
+                                   api::kRealtimeActions, action));
   }
-  EventDraft draft;
-  draft.channel = Channel::kRealtime;
-  draft.type = *event;
-  draft.audience.entity_type = entity_type;
-  draft.render_data = [entity_type, entity_id, event = *event,
-                       data = fields.json_text("data")](EventId, int64_t t) {
-    return fmt::format(
-        R"({{"entityType":{},"entityId":{},"action":{},"data":{},"timestamp":"{}"}})",
-        q(entity_type), q(entity_id), q(event), data, format_iso8601_ms(t));
-  };
-  return draft;
+  return realtime_event(*event, std::move(entity_type), std::move(entity_id),
+                        fields.json_text(f::kData));
 }
 
 // The roomId of a chat body: a valid name of a room the caller may enter.
 std::string room_for(FieldReader& fields, const Identity& who, const ServerContext& ctx) {
-  std::string room = fields.required_string("roomId", 64);
+  std::string room = fields.required_string(f::kRoomId, 64);
   if (fields.failed()) return room;
-  if (!is_valid_room_name(room)) {
-    fields.fail(bad_request("field 'roomId' must match [A-Za-z0-9_.-]{1,64}"));
+  if (!api::is_valid_name(room)) {
+    fields.fail(bad_request(api::name_rule_message("field 'roomId'")));
   } else if (!ctx.rooms->may_enter(room, who.roles)) {
     fields.fail(forbidden(fmt::format("room '{}' is private", room)));
   }
@@ -112,43 +81,36 @@ std::string room_for(FieldReader& fields, const Identity& who, const ServerConte
 
 // POST /chat/send {roomId, message}
 Draft build_chat_message(FieldReader& fields, const Identity& who, const ServerContext& ctx) {
-  const std::string room = room_for(fields, who, ctx);
-  const std::string message = fields.required_string("message");
+  std::string room = room_for(fields, who, ctx);
+  std::string message = fields.required_string(f::kMessage);
   if (fields.failed()) return *fields.error();
-  return chat_event("message", room, {who.user_id, who.username}, message);
+  return chat_event(api::event::kMessage, std::move(room), {who.user_id, who.username},
+                    std::move(message));
 }
 
 // POST /chat/typing {roomId}
 Draft build_typing(FieldReader& fields, const Identity& who, const ServerContext& ctx) {
-  const std::string room = room_for(fields, who, ctx);
+  std::string room = room_for(fields, who, ctx);
   if (fields.failed()) return *fields.error();
-  return chat_event("typing", room, {who.user_id, who.username}, "");
+  return chat_event(api::event::kTyping, std::move(room), {who.user_id, who.username}, "");
 }
 
 // POST /system/maintenance {message, startsAt?, durationSeconds?} (admin)
 Draft build_maintenance(FieldReader& fields, const Identity& who, const ServerContext&) {
   if (!who.is_admin()) return forbidden("announcing maintenance needs the admin role");
-  const std::string message = fields.required_string("message");
-  const std::optional<std::string> starts_at = fields.optional_string("startsAt", 64);
-  const std::optional<int64_t> duration = fields.optional_non_negative_integer("durationSeconds");
+  MaintenanceNotice notice;
+  notice.message = fields.required_string(f::kMessage);
+  const std::optional<std::string> starts_at = fields.optional_string(f::kStartsAt, 64);
+  notice.duration_seconds = fields.optional_non_negative_integer(f::kDurationSeconds);
   if (fields.failed()) return *fields.error();
-  std::string starts = "null";
   if (starts_at) {
-    auto parsed = parse_iso8601_ms(*starts_at);
-    if (!parsed)
-      return bad_request("field 'startsAt' must be an ISO-8601 time such as 2026-01-31T22:00:00Z");
-    starts = q(format_iso8601_ms(*parsed));
+    notice.starts_at_ms = parse_iso8601_ms(*starts_at);
+    if (!notice.starts_at_ms) {
+      return bad_request(fmt::format(
+          "field '{}' must be an ISO-8601 time such as 2026-01-31T22:00:00Z", f::kStartsAt));
+    }
   }
-  const std::string seconds = duration ? std::to_string(*duration) : "null";
-  EventDraft draft;
-  draft.channel = Channel::kStatus;
-  draft.type = "maintenance";
-  draft.render_data = [message, starts, seconds](EventId id, int64_t t) {
-    return fmt::format(
-        R"({{"id":"{}","message":{},"reason":"scheduled","startsAt":{},"durationSeconds":{},"timestamp":"{}"}})",
-        id, q(message), starts, seconds, format_iso8601_ms(t));
-  };
-  return draft;
+  return maintenance_event(std::move(notice));
 }
 
 void publish(Exchange& ex, Builder build) {
@@ -173,14 +135,14 @@ void publish(Exchange& ex, Builder build) {
 }
 
 struct PublishEndpoint {
-  const char* path;
+  std::string_view path;
   Builder build;
 };
 
 constexpr PublishEndpoint kPublishEndpoints[] = {
-    {"/notifications/send", build_notification}, {"/realtime/update", build_realtime},
-    {"/chat/send", build_chat_message},          {"/chat/typing", build_typing},
-    {"/system/maintenance", build_maintenance},
+    {api::kNotifyPath, build_notification},    {api::kRealtimeUpdatePath, build_realtime},
+    {api::kChatSendPath, build_chat_message},  {api::kChatTypingPath, build_typing},
+    {api::kMaintenancePath, build_maintenance},
 };
 
 }  // namespace
@@ -188,7 +150,7 @@ constexpr PublishEndpoint kPublishEndpoints[] = {
 void add_publish_routes(RouteTable& routes) {
   for (const PublishEndpoint& endpoint : kPublishEndpoints) {
     routes.push_back(
-        {"POST", endpoint.path, [build = endpoint.build](Exchange& ex) { publish(ex, build); }});
+        {"POST", std::string(endpoint.path), [build = endpoint.build](Exchange& ex) { publish(ex, build); }});
   }
 }
 

@@ -6,6 +6,7 @@
 // when it waits for a request head; when it passes, a watchdog thread shuts the
 // socket down, the blocked receive returns, and the worker is free.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -13,12 +14,14 @@
 #include <mutex>
 #include <thread>
 
+#include <Poco/Mutex.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/TCPServer.h>
+#include <Poco/Net/TCPServerConnection.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/ThreadPool.h>
 
@@ -54,13 +57,38 @@ class RequestDeadlines {
   std::thread thread_;
 };
 
-// Poco's HTTPServerConnection with the request-head deadline armed whenever it
-// waits for a request. The request handler, on the same thread, calls
-// head_received() first and request_done() last.
-class GuardedConnection final : public Poco::Net::HTTPServerConnection {
+// A request handler factory that can tell its connections the server stopped
+// (Poco lets only HTTPServer fire HTTPRequestHandlerFactory::serverStopped,
+// and only HTTPServerConnection listen to it).
+class StoppableHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  void notify_stopped(bool abort_current) { serverStopped(this, abort_current); }
+  Poco::BasicEvent<const bool>& stopped_event() { return serverStopped; }
+};
+
+// The connection loop of Poco's HTTPServerConnection (Poco 1.11), with the
+// request-head deadline armed whenever it waits for a request, and answers of
+// its own where Poco's fall short of RFC 9112:
+//   - a head Poco cannot read is a JSON error (docs/api.md, "Errors"): 414 for a
+//     request target over 16 KiB, 431 for a header over 8 KiB or more than
+//     the field limit, 400 for anything else malformed (Poco sends a bare
+//     400, or for a Content-Length that is not a number nothing at all);
+//   - a version other than HTTP/1.0 and HTTP/1.1 is a 505 (HTTP/2.0) or a 400
+//     (no version, or not HTTP), answered as HTTP/1.1 (Poco echoes whatever
+//     version the request named, and runs the request);
+//   - after such an answer the server stops sending and reads what the
+//     client still sends until it closes or the head deadline passes, so
+//     that the answer is not lost to a reset (a "lingering close").
+// A head that does not arrive within the deadline gets no answer: the
+// watchdog shuts the socket down. The request handler, on the same thread,
+// calls head_received() first and request_done() last.
+class GuardedConnection final : public Poco::Net::TCPServerConnection {
  public:
   GuardedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
-                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory, RequestDeadlines& deadlines);
+                    Poco::SharedPtr<StoppableHandlerFactory> factory, RequestDeadlines& deadlines);
+  ~GuardedConnection() override;
+  GuardedConnection(const GuardedConnection&) = delete;
+  GuardedConnection& operator=(const GuardedConnection&) = delete;
   void run() override;
 
   // The head of the current request has arrived: disarm.
@@ -70,14 +98,21 @@ class GuardedConnection final : public Poco::Net::HTTPServerConnection {
   static void request_done(bool socket_kept);
 
  private:
+  void serve(Poco::Net::HTTPServerSession& session);
+  void on_server_stopped(const bool& abort_current);
+
+  Poco::Net::HTTPServerParams::Ptr params_;
+  Poco::SharedPtr<StoppableHandlerFactory> factory_;
   RequestDeadlines& deadlines_;
   uint64_t handle_ = 0;
+  std::atomic<bool> stopped_{false};
+  Poco::FastMutex mu_;  // held while a request is served; stopping waits for it
 };
 
 class GuardedConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
  public:
   GuardedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
-                           Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+                           Poco::SharedPtr<StoppableHandlerFactory> factory,
                            std::chrono::milliseconds head_limit)
       : params_(std::move(params)), factory_(std::move(factory)), deadlines_(head_limit) {}
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
@@ -86,15 +121,8 @@ class GuardedConnectionFactory final : public Poco::Net::TCPServerConnectionFact
 
  private:
   Poco::Net::HTTPServerParams::Ptr params_;
-  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+  Poco::SharedPtr<StoppableHandlerFactory> factory_;
   RequestDeadlines deadlines_;
-};
-
-// A request handler factory that can tell its connections the server stopped
-// (Poco lets only HTTPServer fire HTTPRequestHandlerFactory::serverStopped).
-class StoppableHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  void notify_stopped(bool abort_current) { serverStopped(this, abort_current); }
 };
 
 // Poco::Net::HTTPServer, with GuardedConnection for its connections.

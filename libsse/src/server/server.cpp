@@ -13,14 +13,14 @@
 #include <Poco/ThreadPool.h>
 #include <fmt/format.h>
 
+#include "sse/event/payloads.hpp"
+#include "sse/api/contract.hpp"
 #include "sse/log/memory_log.hpp"
 #include "sse/log/sqlite_log.hpp"
 #include "server/request_deadline.hpp"
 #include "server/routes.hpp"
 #include "server/server_context.hpp"
 #include "sse/server/system_status.hpp"
-#include "sse/util/time_format.hpp"
-#include "sse/wire/encoder.hpp"
 
 namespace sse {
 namespace {
@@ -82,18 +82,6 @@ Result<AuthSettings> auth_settings_from(const AuthConfig& auth) {
   return settings;
 }
 
-// The shutdown notice every stream gets: a maintenance event of the same
-// shape as POST /system/maintenance makes, but with no id: it is not in the
-// log and must not move a client's Last-Event-ID.
-std::string farewell_frame(int64_t now_ms) {
-  std::string out;
-  const std::string data = fmt::format(
-      R"({{"id":null,"message":"the server is shutting down","reason":"shutdown","startsAt":null,"durationSeconds":null,"timestamp":"{}"}})",
-      format_iso8601_ms(now_ms));
-  (void)wire::append_event(out, {"", "maintenance", data});
-  return out;
-}
-
 Result<std::unique_ptr<EventLog>> open_event_log(const HistoryConfig& history, const Clock& clock) {
   RetentionPolicy retention;
   retention.max_events = static_cast<size_t>(history.max_events);
@@ -146,7 +134,7 @@ void Server::Impl::status_loop() {
     lock.unlock();
     EventDraft draft;
     draft.channel = Channel::kStatus;
-    draft.type = "status";
+    draft.type = std::string(api::event::kStatus);
     // Rendered here, not in render_data: that runs inside the log's append,
     // and the snapshot reads the hub and the log.
     draft.render_data = [snapshot = status_snapshot_json(ctx, ctx.cpu, ctx.clock.now_ms())](
@@ -187,7 +175,9 @@ Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, co
   hub.writer.heartbeat_interval_ms = ctx.config.limits.heartbeat_interval.count();
   hub.writer.idle_timeout_ms = ctx.config.limits.idle_timeout.count();
   hub.writer.max_queued = static_cast<size_t>(ctx.config.limits.max_queued_events);
-  ctx.hub = std::make_unique<Hub>(hub, *ctx.log, ctx.metrics, clock);
+  auto started = Hub::create(hub, *ctx.log, ctx.metrics, clock);
+  if (!started) return started.error().with_context("server: cannot start the writer loops");
+  ctx.hub = std::move(*started);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

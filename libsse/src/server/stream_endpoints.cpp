@@ -1,8 +1,9 @@
 // The four SSE streams. Opening one is the same everywhere: authenticate,
 // build the subscription, take a place under the connection limits, decide
-// the replay, send the headers, detach the socket from Poco and hand it to the
-// hub. Every refusal happens before the first header byte. The Poco worker
-// thread returns to the pool as soon as the socket is handed over.
+// the replay, open it in the hub (a PendingStream), send the headers, detach
+// the socket from Poco and connect it. Every refusal happens before the first
+// header byte. The Poco worker thread returns to the pool as soon as the
+// socket is handed over.
 
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <fmt/format.h>
@@ -105,9 +106,10 @@ void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
   request.resume_after = *resume;
   request.expires_at_ms = who.expires_at_ms.value_or(0);
   request.preamble = wire::encode_retry(static_cast<uint32_t>(ctx.config.limits.retry.count()));
-  auto attached = ctx.hub->attach(std::move(request));
-  if (!attached) return ex.send_error(api_error_for(attached.error()));
-  const StreamId id = attached->id;
+  // Registered from here: every event published after the client sees "200"
+  // reaches it. Leaving this function without connect() abandons it.
+  auto pending = ctx.hub->open(std::move(request));
+  if (!pending) return ex.send_error(api_error_for(pending.error()));
 
   auto& response = ex.response();
   response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
@@ -115,19 +117,14 @@ void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
   response.set("Cache-Control", "no-cache");
   response.set("X-Accel-Buffering", "no");
   if (resume->has_value())
-    response.set("X-SSE-Replay", attached->replay_complete ? "complete" : "incomplete");
+    response.set("X-SSE-Replay", pending->replay_complete() ? "complete" : "incomplete");
   // DESIGN.md: no chunking and an explicit flush, or the headers are lost on detach.
   response.setChunkedTransferEncoding(false);
   response.setKeepAlive(false);
-  try {
-    response.send().flush();
-  } catch (...) {
-    ctx.hub->abandon(id);
-    throw;
-  }
+  response.send().flush();
   ex.mark_streaming();
   auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(ex.request());
-  ctx.hub->connect(id, impl.detachSocket());
+  std::move(*pending).connect(impl.detachSocket());
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
-#include <stdexcept>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -35,6 +35,16 @@ std::string heartbeat_frame(int64_t now_ms) {
   const std::string data = fmt::format("{{\"timestamp\":\"{}\"}}", format_iso8601_ms(now_ms));
   (void)wire::append_event(out, {"", "heartbeat", data});
   return out;
+}
+
+// Out of descriptors, memory or threads: may work later. Anything else is a
+// broken invariant.
+Error start_error(std::string_view what, int error) {
+  std::string message = fmt::format("writer loop: {}: {}", what, std::strerror(error));
+  if (error == EMFILE || error == ENFILE || error == ENOMEM || error == EAGAIN) {
+    return Error::unavailable(std::move(message));
+  }
+  return Error::internal(std::move(message));
 }
 
 }  // namespace
@@ -67,45 +77,68 @@ struct WriterLoop::Stream {
   }
 };
 
+Result<std::unique_ptr<WriterLoop>> WriterLoop::create(WriterSettings settings, const Clock& clock,
+                                                       Metrics& metrics, ClosedCallback on_closed) {
+  std::unique_ptr<WriterLoop> loop(
+      new WriterLoop(settings, clock, metrics, std::move(on_closed)));
+  if (Status started = loop->start(); !started) return started.error();
+  return loop;
+}
+
 WriterLoop::WriterLoop(WriterSettings settings, const Clock& clock, Metrics& metrics,
                        ClosedCallback on_closed)
-    : settings_(settings), clock_(clock), metrics_(metrics), on_closed_(std::move(on_closed)) {
+    : settings_(settings), clock_(clock), metrics_(metrics), on_closed_(std::move(on_closed)) {}
+
+Status WriterLoop::start() {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) return start_error("epoll_create1", errno);
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) return start_error("eventfd", errno);
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = kWakeToken;
-  if (epoll_fd_ < 0 || wake_fd_ < 0 || ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) {
-    const int error = errno;
-    if (epoll_fd_ >= 0) ::close(epoll_fd_);
-    if (wake_fd_ >= 0) ::close(wake_fd_);
-    throw std::runtime_error(fmt::format("writer loop: epoll/eventfd: {}", std::strerror(error)));
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) {
+    return start_error("epoll_ctl", errno);
   }
   const int64_t now = clock_.steady_ms();
   next_heartbeat_ms_ = now + settings_.heartbeat_interval_ms;
   next_scan_ms_ = now + kMaxScanIntervalMs;
-  thread_ = std::thread([this] { run(); });
+  clock_watch_ = clock_.watch([this] {
+    time_moved_.store(true);
+    wake();
+  });
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (const std::system_error& e) {
+    return start_error("thread", e.code().value());
+  }
+  return {};
 }
 
 WriterLoop::~WriterLoop() {
-  post(Drain{"", clock_.steady_ms()});
-  if (thread_.joinable()) thread_.join();
-  ::close(wake_fd_);
-  ::close(epoll_fd_);
+  if (thread_.joinable()) {
+    post(Drain{"", clock_.steady_ms()});
+    thread_.join();
+  }
+  clock_watch_.reset();  // before the eventfd it writes to goes
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+}
+
+void WriterLoop::wake() {
+  uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
 }
 
 bool WriterLoop::post(Command command) {
-  bool wake = false;
+  bool wake_up = false;
   {
     std::lock_guard lock(inbox_mu_);
     if (stopped_) return false;
-    wake = inbox_.empty();
+    wake_up = inbox_.empty();
     inbox_.push_back(std::move(command));
   }
-  if (wake) {
-    uint64_t one = 1;
-    (void)!::write(wake_fd_, &one, sizeof one);
-  }
+  if (wake_up) wake();
   return true;
 }
 
@@ -185,6 +218,7 @@ void WriterLoop::finish() {
 }
 
 int WriterLoop::next_timeout_ms() const {
+  if (clock_watch_) return -1;  // time moves only when the clock says so, and it wakes us
   const int64_t now = clock_.steady_ms();
   int64_t next = std::min(next_heartbeat_ms_, next_scan_ms_);
   if (draining_) next = std::min<int64_t>(next, std::min(drain_deadline_ms_, now + 20));
@@ -307,6 +341,9 @@ void WriterLoop::start_drain(Drain& drain) {
 
 void WriterLoop::on_timers() {
   const int64_t now = clock_.steady_ms();
+  // Injected time jumps: look at every stream's deadlines at once, not a
+  // scan interval later.
+  if (time_moved_.exchange(false)) next_scan_ms_ = std::min(next_scan_ms_, now);
   if (now >= next_heartbeat_ms_ && !draining_) {
     next_heartbeat_ms_ = now + settings_.heartbeat_interval_ms;
     send_heartbeats();

@@ -9,9 +9,12 @@
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
+#include <thread>
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+
+#include "support/process.hpp"
 
 namespace e2e {
 namespace {
@@ -185,6 +188,18 @@ bool SseClient::wait_for_events(size_t count, std::chrono::milliseconds timeout)
   return true;
 }
 
+std::optional<size_t> SseClient::wait_for_id(const std::string& id,
+                                             std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (size_t seen = 0;;) {
+    for (; seen < events_.size(); ++seen) {
+      if (events_[seen].type != "heartbeat" && events_[seen].last_event_id == id) return seen;
+    }
+    if (socket_.closed() || Clock::now() >= deadline) return std::nullopt;
+    read_some(std::chrono::milliseconds(20));
+  }
+}
+
 bool SseClient::wait_closed(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (!socket_.closed()) {
@@ -203,6 +218,24 @@ std::vector<sse::wire::ParsedEvent> SseClient::real_events() const {
 }
 
 void SseClient::close() { ::shutdown(socket_.fd(), SHUT_RDWR); }
+
+bool wait_for_streams(int port, size_t count, const std::string& stream,
+                      std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  const std::string target =
+      stream.empty() ? "/admin/connections" : "/admin/connections?stream=" + stream;
+  while (Clock::now() < deadline) {
+    auto response = http(port, "GET", target, "", {{"Authorization", "Bearer " + kDemoToken}});
+    size_t found = 0;
+    for (size_t at = response.body.find("\"id\":"); at != std::string::npos;
+         at = response.body.find("\"id\":", at + 1)) {
+      ++found;
+    }
+    if (response.status == 200 && found == count) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
 
 std::string json_string(const std::string& json, const std::string& field) {
   Poco::JSON::Parser parser;

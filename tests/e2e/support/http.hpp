@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,12 @@ class SseClient {
   // Reads until at least `count` events (heartbeats included unless skipped)
   // have arrived; false on timeout or close.
   bool wait_for_events(size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Reads until the event with this id (a heartbeat never counts) has
+  // arrived; its index in events(), or nullopt on timeout or close. How a test
+  // shows that something did not arrive: the server sends a stream's events
+  // in id order, so whatever was published before the event `id` came first.
+  std::optional<size_t> wait_for_id(const std::string& id,
+                                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Reads until the server closes; false on timeout.
   bool wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   const std::vector<sse::wire::ParsedEvent>& events() const { return events_; }
@@ -81,6 +88,11 @@ class SseClient {
   sse::wire::Parser parser_;
   std::vector<sse::wire::ParsedEvent> events_;
 };
+
+// Waits until /admin/connections (asked with the demo admin token) lists
+// `count` open streams, of one kind when `stream` is set; false on timeout.
+bool wait_for_streams(int port, size_t count, const std::string& stream = "",
+                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // JSON field helpers for assertions (Poco::JSON underneath).
 std::string json_string(const std::string& json, const std::string& field);

@@ -120,6 +120,7 @@ backend = "sqlite"
 path = "/var/lib/sse/events.db"
 max_events = 500
 max_age = "2h"
+sync = "normal"
 
 [chat]
 private_rooms = { ops = ["admin"], "vip.lounge" = ["admin", "vip"] }
@@ -162,6 +163,7 @@ void check_every_key(const sse::Config& c) {
   CHECK(c.history.path == "/var/lib/sse/events.db");
   CHECK(c.history.max_events == 500);
   CHECK(c.history.max_age == 2h);
+  CHECK(c.history.sync == "normal");
   CHECK(c.chat.private_rooms == std::map<std::string, std::vector<std::string>>{
                                     {"ops", {"admin"}}, {"vip.lounge", {"admin", "vip"}}});
   CHECK(c.cors.allowed_origins ==
@@ -192,6 +194,7 @@ TEST_CASE("built-in defaults are the spec's", "[config]") {
   CHECK(c.history.backend == "sqlite");
   CHECK(c.history.max_events == 100000);
   CHECK(c.history.max_age == 24h);
+  CHECK(c.history.sync == "full");
   CHECK(c.chat.private_rooms.at("ops") == std::vector<std::string>{"admin"});
   CHECK(c.cors.allowed_origins == std::vector<std::string>{"*"});
   CHECK(c.log.level == "info");
@@ -508,6 +511,29 @@ TEST_CASE("environment errors name the key and the variable", "[config]") {
   }
 }
 
+TEST_CASE("history.sync is full unless set to normal, and nothing else", "[config]") {
+  CHECK(load_ok(std::nullopt).history.sync == "full");
+  TempFile normal("[history]\nsync = \"normal\"\n");
+  CHECK(load_ok(normal.path()).history.sync == "normal");
+  CHECK(load_ok(std::nullopt, {{"SSE_HISTORY_SYNC", "normal"}}).history.sync == "normal");
+  CHECK(load_ok(normal.path(), {{"SSE_HISTORY_SYNC", "full"}}).history.sync == "full");
+  // --print-config shows it in [history], after path.
+  CHECK_THAT(sse::to_toml(sse::Config{}), Contains("\nsync = \"full\"\nmax_events = "));
+  CHECK_THAT(sse::to_toml(load_ok(normal.path())), Contains("\nsync = \"normal\"\n"));
+
+  TempFile off("[history]\nsync = \"off\"\n");
+  CHECK_THAT(load_error(off.path()), Contains(off.path() + ":2:") && Contains("history.sync") &&
+                                         Contains("one of full, normal; got \"off\""));
+  TempFile number("[history]\nsync = 1\n");
+  CHECK_THAT(load_error(number.path()),
+             Contains(number.path() + ":2:") && Contains("history.sync") &&
+                 Contains("expected a string"));
+  CHECK_THAT(load_error(std::nullopt, {{"SSE_HISTORY_SYNC", "off"}}),
+             Contains("environment variable SSE_HISTORY_SYNC") && Contains("history.sync") &&
+                 Contains("one of full, normal"));
+  CHECK_THAT(load_error(std::nullopt, {{"SSE_HISTORY_SYNC", ""}}), Contains("history.sync"));
+}
+
 TEST_CASE("auth.demo_tokens_explicit records that a source set demo_tokens", "[config]") {
   TempFile off("[auth]\ndemo_tokens = false\n");
   const auto from_file = load_ok(off.path());
@@ -590,7 +616,7 @@ TEST_CASE("environment_map splits NAME=value entries", "[config]") {
   CHECK(sse::environment_map(nullptr).empty());
 }
 
-TEST_CASE("is_valid_room_name accepts [A-Za-z0-9_.-]{1,64}", "[config]") {
+TEST_CASE("is_valid_room_name accepts 1 to 64 letters, digits, '_', '.' and '-'", "[config]") {
   CHECK(sse::is_valid_room_name("ops"));
   CHECK(sse::is_valid_room_name("Room_1.general-chat"));
   CHECK(sse::is_valid_room_name(std::string(64, 'a')));

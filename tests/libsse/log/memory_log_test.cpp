@@ -52,7 +52,7 @@ TEST_CASE("memory log: replay filters, bounds and pages", "[log]") {
   CHECK(rest.next_after == 10);
 }
 
-TEST_CASE("memory log: retention by count and by age; covers tells", "[log]") {
+TEST_CASE("memory log: retention by count and by age, and what covers tells", "[log]") {
   ManualClock clock;
   MemoryEventLog log({3, 60'000}, clock);
   for (int i = 0; i < 5; ++i) (void)append_and_wait(log, chat_draft("r", "m"));

@@ -83,3 +83,50 @@ TEST_CASE("parse errors never echo a partial character or a control byte", "[jso
   REQUIRE_FALSE(body.ok());
   CHECK_THAT(body.error().message, Catch::Contains("\\xC2"));
 }
+
+// RFC 7493 2.3: Poco keeps the last of two equal keys, other parsers the
+// first; a check on one and a use of the other must not be possible.
+TEST_CASE("parse_json_object refuses a key twice in one object, at any depth", "[json_body]") {
+  for (const std::string text :
+       {R"({"a":1,"a":2})", R"({"a":1,"b":{"c":1,"c":1}})", R"({"x":[{"k":1},{"k":2,"k":3}]})"}) {
+    INFO(text);
+    auto body = sse::parse_json_object(text);
+    REQUIRE_FALSE(body.ok());
+    CHECK(body.error().status == 400);
+    CHECK_THAT(body.error().message, Catch::Contains("twice in one object"));
+  }
+  auto twice = sse::parse_json_object(R"({"roomId":"a","roomId":"b"})");
+  REQUIRE_FALSE(twice.ok());
+  CHECK(twice.error().message == "the body has the key \"roomId\" twice in one object");
+  // The same key in sibling objects, or as a value, is no duplicate.
+  CHECK(sse::parse_json_object(R"({"a":{"k":1},"b":{"k":2},"k":"k"})").ok());
+}
+
+// Poco 1.11 reads 2^64 as 0 and -2^63-1 as -2^63: such numbers never get that far.
+TEST_CASE("parse_json_object refuses integers beyond 64 bits wherever they are", "[json_body]") {
+  for (const std::string text :
+       {R"({"a":18446744073709551616})", R"({"a":[1,-9223372036854775809]})",
+        R"({"a":{"b":123456789012345678901234567890}})"}) {
+    INFO(text);
+    auto body = sse::parse_json_object(text);
+    REQUIRE_FALSE(body.ok());
+    CHECK(body.error().status == 400);
+    CHECK_THAT(body.error().message, Catch::Contains("does not fit in 64 bits"));
+  }
+  auto big = sse::parse_json_object(R"({"n":18446744073709551616})");
+  REQUIRE_FALSE(big.ok());
+  CHECK(big.error().message == "the integer 18446744073709551616 does not fit in 64 bits");
+  // The edges fit, and digits in strings, fractions and exponents are not integers.
+  auto edges = sse::parse_json_object(
+      R"({"max":18446744073709551615,"min":-9223372036854775808,"s":"18446744073709551616",)"
+      R"("q":"\"99999999999999999999","f":12345678901234567890123.5,"e":1e20})");
+  REQUIRE(edges.ok());
+  sse::FieldReader fields(**edges);
+  CHECK(fields.json_text("max") == "18446744073709551615");
+  CHECK(fields.json_text("min") == "-9223372036854775808");
+  CHECK(fields.json_text("s") == R"("18446744073709551616")");
+  // A float out of range is Poco's to refuse, in its own words.
+  auto huge = sse::parse_json_object(R"({"e":1e99999999999999999999})");
+  REQUIRE_FALSE(huge.ok());
+  CHECK_THAT(huge.error().message, !Catch::Contains("integer"));
+}

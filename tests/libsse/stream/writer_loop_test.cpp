@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "no_free_descriptors.hpp"
 #include "sse/util/clock.hpp"
 #include "sse/util/time_format.hpp"
 
@@ -180,11 +181,19 @@ WriterSettings quiet_settings() {
   return s;
 }
 
+std::unique_ptr<WriterLoop> make_loop(WriterSettings settings, const sse::Clock& clock,
+                                      Metrics& metrics, WriterLoop::ClosedCallback on_closed) {
+  auto loop = WriterLoop::create(settings, clock, metrics, std::move(on_closed));
+  REQUIRE(loop.ok());
+  return std::move(*loop);
+}
+
 // A loop with everything a test looks at; members die in reverse order, the
-// loop first (its destructor still calls the ClosedCallback).
+// loop first (its destructor still calls the ClosedCallback). Its clock is
+// the manual one: the loop wakes when the test moves it, never by itself.
 struct Harness {
-  explicit Harness(WriterSettings settings, const sse::Clock* clock = nullptr)
-      : loop(settings, clock ? *clock : manual, metrics, closed.callback()) {}
+  explicit Harness(WriterSettings settings)
+      : owned(make_loop(settings, manual, metrics, closed.callback())), loop(*owned) {}
 
   // Registers stream `id` and hands it its socket; returns the client end.
   Client open(StreamId id, std::shared_ptr<StreamStats> stats = nullptr,
@@ -210,7 +219,8 @@ struct Harness {
   Metrics metrics;
   ClosedLog closed;
   StreamId next_probe = 1'000'000;
-  WriterLoop loop;
+  std::unique_ptr<WriterLoop> owned;
+  WriterLoop& loop;
 };
 
 uint64_t closed_count(const Metrics& m, CloseReason reason) {
@@ -420,9 +430,13 @@ TEST_CASE("writer loop: too many events before the socket arrives is slow too", 
 TEST_CASE("writer loop: heartbeats go out at the interval, without an id", "[writer_loop]") {
   WriterSettings settings = quiet_settings();
   settings.heartbeat_interval_ms = 50;
-  Harness h(settings, &sse::SystemClock::instance());
+  Harness h(settings);
   auto stats = std::make_shared<StreamStats>();
   Client client = h.open(1, stats);
+  REQUIRE(client.read_bytes(kPreamble.size()));
+  h.manual.advance_ms(50);
+  REQUIRE(client.read_until_contains("event: heartbeat\n", 1));
+  h.manual.advance_ms(50);
   REQUIRE(client.read_until_contains("event: heartbeat\n", 2));
 
   const std::string& got = client.received();
@@ -436,7 +450,7 @@ TEST_CASE("writer loop: heartbeats go out at the interval, without an id", "[wri
   REQUIRE(frame.rfind(prefix, 0) == 0);
   const std::string timestamp = frame.substr(prefix.size(), frame.size() - prefix.size() - 4);
   CHECK(frame.substr(frame.size() - 4) == "\"}\n\n");
-  CHECK(sse::parse_iso8601_ms(timestamp).has_value());
+  CHECK(sse::parse_iso8601_ms(timestamp) == h.manual.now_ms() - 50);  // the loop's clock
   CHECK(got.find("id:") == std::string::npos);  // heartbeats do not move the last event id
 
   CHECK(stats->events_sent == 0);
@@ -555,4 +569,53 @@ TEST_CASE("writer loop: a stream closed before its socket came never writes to i
   CHECK(stats->bytes_sent == 0);
   CHECK(stats->events_sent == 0);
   CHECK(h.loop.stream_count() == 0);
+}
+
+TEST_CASE("writer loop: a loop that cannot make its epoll instance is an error, not a throw",
+          "[writer_loop]") {
+  ManualClock clock;
+  Metrics metrics;
+  ClosedLog closed;
+  sse::Result<std::unique_ptr<WriterLoop>> loop = sse::Error::internal("not tried");
+  {
+    sse::test::NoFreeDescriptors exhausted;
+    REQUIRE(exhausted.active());
+    loop = WriterLoop::create(quiet_settings(), clock, metrics, closed.callback());
+  }
+  REQUIRE_FALSE(loop.ok());
+  CHECK(loop.error().is_unavailable());
+  CHECK(loop.message().find("epoll_create1") != std::string::npos);
+  // With descriptors free again, it starts.
+  CHECK(WriterLoop::create(quiet_settings(), clock, metrics, closed.callback()).ok());
+}
+
+TEST_CASE("writer loop: a manual clock tells its watchers every move, until the watch dies",
+          "[writer_loop]") {
+  ManualClock clock;
+  int calls = 0;
+  sse::ClockWatch watch = clock.watch([&] { ++calls; });
+  CHECK(static_cast<bool>(watch));
+  clock.advance_ms(5);
+  clock.set_ms(clock.now_ms() + 1'000);
+  CHECK(calls == 2);
+  sse::ClockWatch moved = std::move(watch);
+  clock.advance_ms(1);
+  CHECK(calls == 3);
+  moved.reset();
+  clock.advance_ms(1);
+  CHECK(calls == 3);
+  // The real clock moves by itself and tells no one.
+  CHECK_FALSE(static_cast<bool>(sse::SystemClock::instance().watch([&] { ++calls; })));
+}
+
+TEST_CASE("writer loop: on a manual clock, a timer fires when the clock passes it",
+          "[writer_loop]") {
+  // The loop has no timeout of its own on an injected clock: were it not
+  // woken by the move, the close below would never come.
+  Harness h(quiet_settings());
+  Client client = h.open(1, nullptr, h.manual.now_ms() + 10 * kHour);
+  REQUIRE(client.read_bytes(kPreamble.size()));
+  h.manual.advance_ms(10 * kHour);
+  CHECK(h.closed.wait_for(1) == CloseReason::kTokenExpired);
+  CHECK(client.read_to_eof());
 }

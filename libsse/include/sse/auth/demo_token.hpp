@@ -1,6 +1,6 @@
 #pragma once
 
-// Demo tokens (SPEC "Identity and tokens"): standard base64, with padding, of
+// Demo tokens (docs/api.md, "Authentication"): standard base64, with padding, of
 // "userId:username:email:role1,role2". They are unsigned: anyone can forge one,
 // so the server accepts them only while auth.demo_tokens is on.
 //

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sse/api/contract.hpp"
 #include "sse/util/result.hpp"
 
 namespace sse {
@@ -145,8 +146,5 @@ std::map<std::string, std::string> environment_map(char** envp);
 // same configuration back, except that a non-empty auth.jwt_secret is not
 // written (a comment says it is set) so the output is safe to show.
 std::string to_toml(const Config& config);
-
-// True for a chat room name of 1..64 characters from [A-Za-z0-9_.-].
-bool is_valid_room_name(std::string_view room);
 
 }  // namespace sse

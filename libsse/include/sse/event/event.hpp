@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sse/util/result.hpp"
 
@@ -17,7 +18,7 @@ namespace sse {
 
 using EventId = uint64_t;
 
-// The four SSE streams of the spec.
+// The four channels: each has its stream endpoint (docs/api.md, "Streams").
 enum class Channel : uint8_t { kNotifications = 0, kRealtime = 1, kChat = 2, kStatus = 3 };
 inline constexpr size_t kChannelCount = 4;
 
@@ -25,6 +26,8 @@ inline constexpr size_t kChannelCount = 4;
 // the admin API and ssectl.
 std::string_view channel_name(Channel channel);
 std::optional<Channel> parse_channel(std::string_view name);
+// The four names, in the order of the enum.
+std::vector<std::string> channel_names();
 
 // Who may see an event besides the subscribers of its channel.
 struct Audience {

@@ -1,108 +1,81 @@
 #pragma once
 
 // The hub: appends published events to the log and routes each to the open
-// streams whose subscription accepts it; keeps the registry of open streams
-// (for limits, presence and the admin API); spreads streams over the writer
-// loops; replays the log to streams that resume. It never blocks on a client:
-// delivery is a post to a writer loop.
+// streams whose subscription accepts it. It never blocks on a client:
+// delivery is a post to a writer loop. Three parts, each with its own file
+// and contract (libsse/src/hub/):
+//
+//   StreamRegistry   the open streams, the routing index (by user, room,
+//                    entity type; one list for status) and the live routing
+//   ReplayScheduler  its own thread: replays the log to resuming streams
+//   ChatPresence     who is in which chat room ("user-joined"/"user-left")
 //
 // Ordering: the log calls back in id order and the hub routes in that
 // callback, so each stream receives events in id order. A resuming stream is
 // first fed from the log, page by page, up to the newest routed event, and only
-// then joins live routing — the switch happens under the hub's mutex, so no
-// event falls between the two and none comes twice.
+// then joins live routing — the switch happens under the registry's lock, so
+// no event falls between the two and none comes twice.
+//
+// Threads and locks: the hub owns the writer loops (one thread each) and the
+// replay thread; publish() runs on the caller's thread and routes on the
+// log's callback thread. Lock order: log callback order -> registry ->
+// writer-loop inbox; the append gate, the presence table and the replay queue
+// are leaves. Thread-safe throughout.
 
 #include <array>
-#include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <thread>
-#include <unordered_map>
 #include <vector>
 
+#include "sse/hub/pending_stream.hpp"
+#include "sse/hub/stream_types.hpp"
 #include "sse/hub/subscription.hpp"
-#include "sse/limits/connection_limiter.hpp"
 #include "sse/log/event_log.hpp"
 #include "sse/metrics/metrics.hpp"
 #include "sse/stream/writer_loop.hpp"
 
 namespace sse {
 
-// Who is on a stream, for the admin API. Fixed when the stream opens.
-struct StreamOwner {
-  std::string user_id;
-  std::string username;
-  std::string remote_address;
-};
-
-// One open stream as the admin API shows it.
-struct StreamSnapshot {
-  StreamId id = 0;
-  StreamOwner owner;
-  Channel channel = Channel::kStatus;
-  std::string room;
-  int64_t connected_at_ms = 0;
-  uint64_t last_event_id = 0;
-  uint64_t events_sent = 0;
-  uint64_t bytes_sent = 0;
-  uint64_t queued = 0;
-};
+namespace detail {
+class AppendGate;
+class ChatPresence;
+class ReplayScheduler;
+class StreamRegistry;
+}  // namespace detail
 
 struct HubSettings {
   size_t writer_threads = 2;  // 0 is taken as 1
   WriterSettings writer;
 };
 
-// A stream about to open: admitted, its response not yet sent.
-struct StreamRequest {
-  Subscription subscription;
-  StreamOwner owner;
-  ConnectionLimiter::Ticket ticket;     // its place under the connection limits
-  std::optional<EventId> resume_after;  // Last-Event-ID
-  int64_t expires_at_ms = 0;            // token expiry (wall clock), 0 = never
-  std::string preamble;                 // "retry: …\n\n"
-};
-
-struct Attached {
-  StreamId id = 0;
-  // False when events after the resume point were already pruned (or the id
-  // is not one the log gave out): the client has lost events.
-  bool replay_complete = true;
-};
-
 class Hub {
  public:
-  // `log` must outlive the hub.
-  Hub(HubSettings settings, EventLog& log, Metrics& metrics, const Clock& clock);
-  // Waits for appends still in flight (their callbacks use the hub), then
-  // stops the replay thread and the writer loops.
+  // Starts the writer loops and the replay thread. Fails (unavailable when
+  // the process is out of descriptors or threads) when one cannot start.
+  // `log`, `metrics` and `clock` must outlive the hub.
+  static Result<std::unique_ptr<Hub>> create(HubSettings settings, EventLog& log,
+                                             Metrics& metrics, const Clock& clock);
+  // Refuses new appends and waits for those in flight (their callbacks use
+  // the hub), then stops the replay thread and the writer loops.
   ~Hub();
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
   struct Published {
     EventPtr event;
-    size_t delivered = 0;  // live streams it was routed to
+    size_t delivered = 0;  // live streams whose writer loop took it
   };
   // Appends to the log and, once the event is durable, routes it. Blocks
-  // until routed; fails after shutdown() or when the log refuses. Thread-safe.
+  // until routed. Fails (unavailable) once shutdown() has begun, or when the
+  // log refuses. An event acknowledged here reaches its streams before their
+  // farewell.
   Result<Published> publish(const EventDraft& draft);
 
-  // Registers the stream (live routing, or a replay first when it resumes).
-  // Call it before sending the response headers: every event published after
-  // the client sees "200" reaches it. Events queue until connect(). Fails
-  // after shutdown(). Thread-safe.
-  Result<Attached> attach(StreamRequest request);
-  // Hands over the stream's socket (headers sent, detached from Poco). The
-  // socket of a stream that is already closed is closed.
-  void connect(StreamId id, Poco::Net::StreamSocket socket);
-  // Drops a stream whose response could not be sent.
-  void abandon(StreamId id);
+  // Registers a stream (for live routing, or a replay first when it resumes)
+  // and returns the handle that hands over its socket; see pending_stream.hpp.
+  // Call it before sending the response headers. Fails (unavailable) once
+  // shutdown() has begun.
+  Result<PendingStream> open(StreamRequest request);
 
   std::vector<StreamSnapshot> streams() const;
   // Closes a stream; false when no such stream is open.
@@ -115,58 +88,31 @@ class Hub {
   void shutdown(const std::string& farewell, int64_t deadline_steady_ms);
 
  private:
-  struct Entry {
-    Subscription subscription;
-    StreamOwner owner;
-    size_t loop = 0;
-    int64_t connected_at_ms = 0;
-    std::shared_ptr<StreamStats> stats;
-    ConnectionLimiter::Ticket ticket;
-    bool replaying = false;  // fed by the replay thread, not by live routing
-  };
-  struct ReplayJob {
-    StreamId id;
-    Subscription subscription;
-    EventId after;
-    std::shared_ptr<StreamStats> stats;
-  };
+  friend class PendingStream;
 
-  size_t route(const EventPtr& event);  // mu_ held
+  Hub(EventLog& log, Metrics& metrics, const Clock& clock);
+  Status start(const HubSettings& settings);
+
+  // PendingStream's two ends.
+  void connect(StreamId id, Poco::Net::StreamSocket socket);
+  void abandon(StreamId id);
+
+  void on_closed(StreamId id);  // a writer loop's thread
+  void let_go(const Subscription& subscription, const StreamOwner& owner,
+              ConnectionLimiter::Ticket& ticket);
   // Appends; once durable, routes and calls `done` (may be empty) on the
-  // log's callback thread. Counted in flight until `done` returns.
-  void append_and_route(const EventDraft& draft, std::function<void(Result<Published>)> done);
-  void wait_for_appends();
-  void replay_loop();
-  bool replay_step(ReplayJob& job);  // false when the job is finished
-  void on_closed(StreamId id, CloseReason reason);
-  void announce_presence(const Subscription& sub, const StreamOwner& owner, bool joined);
+  // log's callback thread. False, and nothing appended, after shutdown began.
+  bool append_and_route(const EventDraft& draft, std::function<void(Result<Published>)> done);
+  void announce_presence(const Subscription& subscription, const StreamOwner& owner, bool joined);
 
   EventLog& log_;
   Metrics& metrics_;
   const Clock& clock_;
+  std::unique_ptr<detail::AppendGate> appends_;
+  std::unique_ptr<detail::ChatPresence> presence_;
   std::vector<std::unique_ptr<WriterLoop>> loops_;
-
-  // Guards the registry, presence, last_routed_ and shutting_down_.
-  mutable std::mutex mu_;
-  std::unordered_map<StreamId, Entry> entries_;
-  std::array<uint64_t, kChannelCount> open_by_channel_{};
-  std::unordered_map<std::string, size_t> presence_;  // "room\nuser" -> open chat streams
-  EventId last_routed_ = 0;  // every event up to here went to the live streams open then
-  StreamId next_id_ = 1;
-  size_t next_loop_ = 0;
-  bool shutting_down_ = false;
-
-  std::mutex flight_mu_;
-  std::condition_variable flight_cv_;
-  size_t appends_in_flight_ = 0;
-
-  // Replays run on one thread, a page at a time, skipping streams whose queue
-  // is still full: a long replay holds neither an HTTP worker nor the history.
-  std::mutex replay_mu_;
-  std::condition_variable replay_cv_;
-  std::deque<ReplayJob> replay_jobs_;
-  bool replay_stop_ = false;
-  std::thread replay_thread_;
+  std::unique_ptr<detail::StreamRegistry> registry_;
+  std::unique_ptr<detail::ReplayScheduler> replays_;
 };
 
 }  // namespace sse

@@ -10,39 +10,10 @@
 #include <string>
 
 #include "sse/event/event.hpp"
+#include "sse/server/rejection.hpp"  // Rejection: the HTTP layer's
+#include "sse/stream/close_reason.hpp"  // CloseReason: the writer loop's
 
 namespace sse {
-
-// Why a request or stream was refused; a label of sse_rejections_total.
-enum class Rejection : uint8_t {
-  kUnauthorized,
-  kForbidden,
-  kNotFound,
-  kMethodNotAllowed,
-  kBadRequest,
-  kPayloadTooLarge,
-  kUnsupportedMediaType,
-  kRateLimited,
-  kStreamLimitTotal,
-  kStreamLimitUser,
-  kInternal,
-};
-inline constexpr size_t kRejectionCount = 11;
-std::string_view rejection_label(Rejection rejection);
-
-// Why the server closed a stream; a label of sse_streams_closed_total.
-enum class CloseReason : uint8_t {
-  kClientGone,
-  kSlowClient,
-  kIdleTimeout,
-  kTokenExpired,
-  kKicked,
-  kShutdown,
-  kWriteError,   // the socket failed for another reason than the client leaving
-  kServerError,  // the server could not go on (the log could not be read)
-};
-inline constexpr size_t kCloseReasonCount = 8;
-std::string_view close_reason_label(CloseReason reason);
 
 using Counter = std::atomic<uint64_t>;
 

@@ -8,6 +8,11 @@
 // Each stream's queue holds shared, already-encoded bytes (an event's wire form
 // is encoded once for every stream it reaches); whatever is queued goes out in
 // one writev per stream per wake-up.
+//
+// Timers (heartbeats, idle timeouts, token expiry, the drain deadline) run on
+// the loop's clock. On the real clock the loop wakes by epoll's timeout; on an
+// injected one (ManualClock) it sleeps until posted to or until the clock says
+// it moved, and then looks at every timer again: tests move time, never wait.
 
 #include <atomic>
 #include <cstdint>
@@ -24,7 +29,9 @@
 
 #include "sse/event/event.hpp"
 #include "sse/metrics/metrics.hpp"
+#include "sse/stream/close_reason.hpp"
 #include "sse/util/clock.hpp"
+#include "sse/util/result.hpp"
 
 namespace sse {
 
@@ -66,8 +73,12 @@ class WriterLoop {
   // added is closed (whatever the reason, shutdown included).
   using ClosedCallback = std::function<void(StreamId, CloseReason)>;
 
-  WriterLoop(WriterSettings settings, const Clock& clock, Metrics& metrics,
-             ClosedCallback on_closed);
+  // Starts a loop and its thread. Fails (unavailable when the process is out
+  // of descriptors, memory or threads; internal otherwise) when its epoll
+  // instance, its wake-up eventfd or its thread cannot be made. `clock` and
+  // `metrics` must outlive the loop.
+  static Result<std::unique_ptr<WriterLoop>> create(WriterSettings settings, const Clock& clock,
+                                                    Metrics& metrics, ClosedCallback on_closed);
   ~WriterLoop();  // stops the thread and closes what is left
   WriterLoop(const WriterLoop&) = delete;
   WriterLoop& operator=(const WriterLoop&) = delete;
@@ -116,6 +127,10 @@ class WriterLoop {
   using Command = std::variant<NewStream, Connect, Deliver, Replay, Close, Drain>;
   struct Stream;
 
+  WriterLoop(WriterSettings settings, const Clock& clock, Metrics& metrics,
+             ClosedCallback on_closed);
+  Status start();
+  void wake();
   bool post(Command command);
   void run();
   void handle_ready(uint64_t tag, uint32_t events);
@@ -147,6 +162,10 @@ class WriterLoop {
   const ClosedCallback on_closed_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
+  // Set while the clock tells the loop when it moves (an injected clock):
+  // the loop then has no timeout of its own.
+  ClockWatch clock_watch_;
+  std::atomic<bool> time_moved_{false};
 
   std::mutex inbox_mu_;
   std::vector<Command> inbox_;

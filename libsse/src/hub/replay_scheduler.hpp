@@ -1,0 +1,69 @@
+#pragma once
+
+// Replays the log to streams that resume (Last-Event-ID), on one thread of
+// its own, a page at a time, skipping streams whose client has not read the
+// last page yet: a long replay holds neither an HTTP worker nor the history,
+// and a paused reader's queue stays within about a page of the low mark.
+// When a page reaches the newest routed event, StreamRegistry::feed_replay()
+// makes the stream live in the same locked step (see stream_registry.hpp).
+//
+// Ownership: owns its thread and its queue of jobs; the log, the registry and
+// the metrics are borrowed and must outlive it.
+//
+// Thread safety: schedule() and stop() are thread-safe. Its mutex guards the
+// job queue only and is never held while the log or the registry is called:
+// it is a leaf in the hub's lock order.
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "hub/stream_registry.hpp"
+#include "sse/log/event_log.hpp"
+#include "sse/metrics/metrics.hpp"
+
+namespace sse::detail {
+
+class ReplayScheduler {
+ public:
+  ReplayScheduler(EventLog& log, StreamRegistry& registry, Metrics& metrics);
+  ~ReplayScheduler();  // stop()
+  ReplayScheduler(const ReplayScheduler&) = delete;
+  ReplayScheduler& operator=(const ReplayScheduler&) = delete;
+
+  // Starts the thread; fails (unavailable) when it cannot be made.
+  Status start();
+
+  struct Job {
+    StreamId id = 0;
+    Subscription subscription;  // the replay's filter: Subscription::accepts
+    EventId after = 0;          // replay the events after this id
+    std::shared_ptr<StreamStats> stats;
+  };
+  // Queues a replay. After stop() the job is dropped: its stream is closed
+  // with its writer loop.
+  void schedule(Job job);
+
+  // Ends the thread after the page in progress; jobs left are dropped.
+  // Idempotent.
+  void stop();
+
+ private:
+  void run();
+  bool ready(const Job& job) const;  // its client has read the last page
+  bool step(Job& job);               // one page; false when the job is over
+
+  EventLog& log_;
+  StreamRegistry& registry_;
+  Metrics& metrics_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<Job> jobs_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace sse::detail

@@ -1,0 +1,166 @@
+#include "hub/stream_registry.hpp"
+
+#include <algorithm>
+
+namespace sse::detail {
+
+StreamRegistry::StreamRegistry(std::vector<WriterLoop*> loops, EventId routed_up_to)
+    : loops_(std::move(loops)), routed_up_to_(routed_up_to) {}
+
+Result<StreamRegistry::Added> StreamRegistry::add(StreamRequest request, int64_t now_ms) {
+  auto entry = std::make_unique<Entry>();
+  entry->subscription = std::move(request.subscription);
+  entry->owner = std::move(request.owner);
+  entry->connected_at_ms = now_ms;
+  entry->stats = std::make_shared<StreamStats>();
+  entry->ticket = std::move(request.ticket);
+  Added added;
+  added.stats = entry->stats;
+
+  std::lock_guard lock(mu_);
+  if (refusing_) return Error::unavailable("the server is shutting down");
+  entry->id = next_id_;
+  entry->loop = next_loop_ % loops_.size();
+  if (!loops_[entry->loop]->post_add(NewStream{entry->id, std::move(request.preamble),
+                                               request.expires_at_ms, entry->stats})) {
+    return Error::unavailable("the server is shutting down");
+  }
+  ++next_id_;
+  ++next_loop_;
+  added.id = entry->id;
+  if (request.resume_after) {
+    // An id above every routed one is from another life of the log (a
+    // memory log before a restart): everything held now is news to it.
+    added.replay_after = *request.resume_after > routed_up_to_ ? 0 : *request.resume_after;
+    entry->stats->last_event_id = *request.resume_after;
+    entry->live = false;
+  }
+  ++open_by_channel_[static_cast<size_t>(entry->subscription.channel)];
+  index_.insert(entry.get());
+  entries_.emplace(entry->id, std::move(entry));
+  return added;
+}
+
+void StreamRegistry::refuse_new() {
+  std::lock_guard lock(mu_);
+  refusing_ = true;
+}
+
+size_t StreamRegistry::route(const EventPtr& event) {
+  std::vector<std::vector<StreamId>> targets(loops_.size());
+  std::lock_guard lock(mu_);
+  index_.collect(*event, targets);
+  size_t delivered = 0;
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    if (targets[i].empty()) continue;
+    const size_t count = targets[i].size();
+    if (loops_[i]->post_deliver(event, std::move(targets[i]))) delivered += count;
+  }
+  routed_up_to_ = event->id;
+  return delivered;
+}
+
+EventId StreamRegistry::routed_up_to() const {
+  std::lock_guard lock(mu_);
+  return routed_up_to_;
+}
+
+StreamRegistry::ReplayFed StreamRegistry::feed_replay(StreamId id, ReplayPage page) {
+  std::lock_guard lock(mu_);
+  Entry* entry = find(id);
+  if (!entry) return ReplayFed::kGone;
+  // Counted before the post: the loop subtracts it when it queues the page.
+  const size_t count = page.events.size();
+  entry->stats->replay_in_flight.fetch_add(count, std::memory_order_relaxed);
+  if (!loops_[entry->loop]->post_replay(id, std::move(page.events))) {
+    entry->stats->replay_in_flight.fetch_sub(count, std::memory_order_relaxed);
+    return ReplayFed::kGone;  // its loop has stopped: it is being closed
+  }
+  // Caught up with routing, under the lock routing takes: from here on the
+  // stream is live, and every earlier event came by replay.
+  if (page.finished && page.next_after >= routed_up_to_) {
+    entry->live = true;
+    return ReplayFed::kLive;
+  }
+  return ReplayFed::kMore;
+}
+
+bool StreamRegistry::connect(StreamId id, Poco::Net::StreamSocket socket) {
+  {
+    std::lock_guard lock(mu_);
+    Entry* entry = find(id);
+    if (entry && loops_[entry->loop]->post_connect(id, socket)) return true;
+  }
+  try {
+    socket.close();
+  } catch (...) {
+  }
+  return false;
+}
+
+bool StreamRegistry::close(StreamId id, CloseReason reason) {
+  std::lock_guard lock(mu_);
+  Entry* entry = find(id);
+  if (!entry) return false;
+  loops_[entry->loop]->post_close(id, reason);
+  return true;
+}
+
+std::optional<StreamRegistry::Retired> StreamRegistry::retire(StreamId id) {
+  return take(id, false);
+}
+
+std::optional<StreamRegistry::Retired> StreamRegistry::abandon(StreamId id) {
+  return take(id, true);
+}
+
+std::optional<StreamRegistry::Retired> StreamRegistry::take(StreamId id, bool drop_from_loop) {
+  std::unique_ptr<Entry> entry;
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(id);
+    if (it == entries_.end()) return std::nullopt;
+    entry = std::move(it->second);
+    entries_.erase(it);
+    index_.erase(entry.get());
+    --open_by_channel_[static_cast<size_t>(entry->subscription.channel)];
+    if (drop_from_loop) loops_[entry->loop]->post_close(id, CloseReason::kClientGone);
+  }
+  return Retired{std::move(entry->subscription), std::move(entry->owner),
+                 std::move(entry->ticket)};
+}
+
+StreamRegistry::Entry* StreamRegistry::find(StreamId id) {
+  auto it = entries_.find(id);
+  return it == entries_.end() ? nullptr : it->second.get();
+}
+
+std::vector<StreamSnapshot> StreamRegistry::snapshots() const {
+  std::vector<StreamSnapshot> out;
+  {
+    std::lock_guard lock(mu_);
+    out.reserve(entries_.size());
+    for (const auto& [id, entry] : entries_) {
+      const StreamStats& stats = *entry->stats;
+      out.push_back({id, entry->owner, entry->subscription.channel, entry->subscription.room,
+                     entry->connected_at_ms, stats.last_event_id.load(), stats.events_sent.load(),
+                     stats.bytes_sent.load(), stats.queued.load()});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.id < b.id; });
+  return out;
+}
+
+std::array<uint64_t, kChannelCount> StreamRegistry::open_by_channel() const {
+  std::lock_guard lock(mu_);
+  return open_by_channel_;
+}
+
+uint64_t StreamRegistry::queued_total() const {
+  std::lock_guard lock(mu_);
+  uint64_t total = 0;
+  for (const auto& [id, entry] : entries_) total += entry->stats->queued.load(std::memory_order_relaxed);
+  return total;
+}
+
+}  // namespace sse::detail
