@@ -93,8 +93,7 @@ int serve(const sse::Config& config) {
     std::fprintf(stderr, "sse-server: %s\n", started.message().c_str());
     return kExitUnavailable;
   }
-  std::printf("sse-server listening on http://%s:%d\n", config.server.host.c_str(),
-              (*server)->port());
+  std::printf("sse-server listening on %s\n", (*server)->url().c_str());
   std::fflush(stdout);
 
   int received = 0;

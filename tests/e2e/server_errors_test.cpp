@@ -255,6 +255,9 @@ TEST_CASE("an auth.jwt_public_key_file that is not a PEM public key stops start-
                               "-----END PUBLIC KEY-----\n")},
       {"the private key instead of the public one", keys + "rs256_private.pem"},
       {"a missing file", (dir.path() / "missing.pem").string()},
+      {"an empty file", dir.file("empty.pem", "")},
+      {"a directory", dir.path().string()},
+      {"a device", "/dev/null"},
   };
   for (const auto& c : cases) {
     INFO(c.what << ": " << c.path);

@@ -30,7 +30,7 @@ bool iequals(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-Authenticator::Authenticator(AuthSettings settings, const Clock& clock)
+Authenticator::Authenticator(AuthOptions settings, const Clock& clock)
     : demo_tokens_(settings.demo_tokens),
       jwt_(std::move(settings.jwt), clock, settings.jwt_leeway_ms) {}
 

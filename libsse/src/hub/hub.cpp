@@ -12,7 +12,7 @@
 
 namespace sse {
 
-Result<std::unique_ptr<Hub>> Hub::create(HubSettings settings, EventLog& log, Metrics& metrics,
+Result<std::unique_ptr<Hub>> Hub::create(HubOptions settings, EventLog& log, Metrics& metrics,
                                          const Clock& clock) {
   std::unique_ptr<Hub> hub(new Hub(log, metrics, clock));
   if (Status started = hub->start(settings); !started) return started.error();
@@ -26,7 +26,7 @@ Hub::Hub(EventLog& log, Metrics& metrics, const Clock& clock)
       appends_(std::make_unique<detail::AppendGate>()),
       presence_(std::make_unique<detail::ChatPresence>()) {}
 
-Status Hub::start(const HubSettings& settings) {
+Status Hub::start(const HubOptions& settings) {
   const size_t count = std::max<size_t>(settings.writer_threads, 1);
   std::vector<WriterLoop*> loops;
   for (size_t i = 0; i < count; ++i) {
@@ -142,10 +142,12 @@ std::array<uint64_t, kChannelCount> Hub::open_streams() const {
 uint64_t Hub::queued_total() const { return registry_->queued_total(); }
 
 void Hub::shutdown(const std::string& farewell, int64_t deadline_steady_ms) {
-  appends_->close();  // publishes and presence announcements, then streams
+  // Refuse publishes (presence announcements too), then streams; then let
+  // what was acknowledged reach its streams before the farewell.
+  appends_->close();
   registry_->refuse_new();
-  appends_->wait_idle();  // what was acknowledged goes out before the farewell
-  replays_->stop();            // a page after the farewell would be dropped anyway
+  appends_->wait_idle();
+  replays_->stop();  // a page after the farewell would be dropped anyway
   std::vector<std::thread> drains;
   for (auto& loop : loops_) {
     drains.emplace_back([&loop, &farewell, deadline_steady_ms] {

@@ -62,7 +62,7 @@ class UniqueKeyHandler final : public Poco::JSON::ParseHandler {
     Poco::JSON::ParseHandler::endObject();
   }
   void key(const std::string& k) override {
-    if (!keys_.empty() && !keys_.back().insert(k).second) throw DuplicateKey(k);
+    if (!keys_.empty() && !keys_.back().insert(k).second) throw DuplicateKey{k};
     Poco::JSON::ParseHandler::key(k);
   }
 

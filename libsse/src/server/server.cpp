@@ -1,6 +1,7 @@
 #include "sse/server/server.hpp"
 
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -54,7 +55,13 @@ class HandlerFactory final : public StoppableHandlerFactory {
   ServerContext& ctx_;
 };
 
+// A key file's contents; a missing, unreadable, non-regular or empty file is
+// an error naming `key`.
 Result<std::string> read_file(const std::string& path, std::string_view key) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return Error::io_error(fmt::format("{}: '{}' is not a readable file", key, path));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error::io_error(fmt::format("{}: cannot read '{}'", key, path));
   std::ostringstream content;
@@ -62,8 +69,8 @@ Result<std::string> read_file(const std::string& path, std::string_view key) {
   return content.str();
 }
 
-Result<AuthSettings> auth_settings_from(const AuthConfig& auth) {
-  AuthSettings settings;
+Result<AuthOptions> auth_options_from(const AuthConfig& auth) {
+  AuthOptions settings;
   settings.demo_tokens = auth.demo_tokens;
   settings.jwt.hs256_secret = auth.jwt_secret;
   if (!auth.jwt_secret_file.empty()) {
@@ -77,6 +84,7 @@ Result<AuthSettings> auth_settings_from(const AuthConfig& auth) {
   if (!auth.jwt_public_key_file.empty()) {
     auto key = read_file(auth.jwt_public_key_file, "auth.jwt_public_key_file");
     if (!key) return key.error();
+    if (key->empty()) return Error::invalid_argument("auth.jwt_public_key_file: the file is empty");
     settings.jwt.rs256_public_pem = std::move(*key);
   }
   return settings;
@@ -108,7 +116,7 @@ bool is_loopback_host(const std::string& host) {
 }
 
 struct Server::Impl {
-  Impl(Config config, AuthSettings auth, const Clock& clock, Logger& logger)
+  Impl(Config config, AuthOptions auth, const Clock& clock, Logger& logger)
       : ctx(std::move(config), std::move(auth), clock, logger), routes(build_route_table()) {}
 
   void status_loop();
@@ -157,7 +165,7 @@ Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, co
         "explicitly (or false, with a JWT key)",
         config.server.host));
   }
-  auto auth = auth_settings_from(config.auth);
+  auto auth = auth_options_from(config.auth);
   if (!auth) return auth.error();
   auto impl = std::make_unique<Impl>(std::move(config), std::move(*auth), clock, logger);
   ServerContext& ctx = impl->ctx;
@@ -168,7 +176,7 @@ Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, co
   if (!log) return log.error();
   ctx.log = std::move(*log);
 
-  HubSettings hub;
+  HubOptions hub;
   hub.writer_threads = ctx.config.server.writer_threads > 0
                            ? static_cast<size_t>(ctx.config.server.writer_threads)
                            : std::max(1u, std::thread::hardware_concurrency());
@@ -176,7 +184,7 @@ Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, co
   hub.writer.idle_timeout_ms = ctx.config.limits.idle_timeout.count();
   hub.writer.max_queued = static_cast<size_t>(ctx.config.limits.max_queued_events);
   auto started = Hub::create(hub, *ctx.log, ctx.metrics, clock);
-  if (!started) return started.error().with_context("server: cannot start the writer loops");
+  if (!started) return started.error().with_context("server: cannot start the hub");
   ctx.hub = std::move(*started);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -190,7 +198,11 @@ Status Server::start() {
   const ServerConfig& cfg = ctx.config.server;
   try {
     Poco::Net::SocketAddress address(cfg.host, static_cast<Poco::UInt16>(cfg.port));
-    impl_->listener = std::make_unique<Poco::Net::ServerSocket>(address, 4096);
+    // Not the (address, backlog) constructor: in Poco 1.11 it sets SO_REUSEPORT,
+    // and a second server on the same port would then start and share it.
+    impl_->listener = std::make_unique<Poco::Net::ServerSocket>();
+    impl_->listener->bind(address, /*reuseAddress=*/true, /*reusePort=*/false);
+    impl_->listener->listen(4096);
   } catch (const Poco::Exception& e) {
     return Error::unavailable(
         fmt::format("server: cannot listen on {}:{}: {}", cfg.host, cfg.port, e.displayText()));
@@ -219,11 +231,18 @@ Status Server::start() {
     ctx.logger.warn(
         "demo tokens are on: anyone can forge one; turn auth.demo_tokens off in production");
   }
-  ctx.logger.info(fmt::format("listening on http://{}:{}", cfg.host, impl_->port));
+  ctx.logger.info(fmt::format("listening on {}", url()));
   return {};
 }
 
 int Server::port() const { return impl_->port; }
+
+std::string Server::url() const {
+  const std::string& host = impl_->ctx.config.server.host;
+  // RFC 3986 3.2.2: an IPv6 literal goes in brackets.
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return fmt::format("http://{}{}{}:{}", ipv6 ? "[" : "", host, ipv6 ? "]" : "", impl_->port);
+}
 
 void Server::shutdown(std::chrono::milliseconds grace) {
   if (!impl_ || impl_->stopped) return;

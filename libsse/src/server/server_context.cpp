@@ -4,11 +4,11 @@
 
 namespace sse {
 
-ServerContext::ServerContext(Config cfg, AuthSettings auth_settings, const Clock& clk, Logger& log_)
+ServerContext::ServerContext(Config cfg, AuthOptions auth_options, const Clock& clk, Logger& log_)
     : config(std::move(cfg)),
       clock(clk),
       logger(log_),
-      auth(std::move(auth_settings), clk),
+      auth(std::move(auth_options), clk),
       rooms(std::make_shared<RoomPolicy>(config.chat.private_rooms)),
       publish_rate(config.limits.publish_rate, config.limits.publish_burst, clk),
       limiter(

@@ -23,7 +23,7 @@
 namespace sse {
 
 struct ServerContext {
-  ServerContext(Config config, AuthSettings auth_settings, const Clock& clock, Logger& logger);
+  ServerContext(Config config, AuthOptions auth_options, const Clock& clock, Logger& logger);
 
   const Config config;
   const Clock& clock;

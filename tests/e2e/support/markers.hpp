@@ -32,9 +32,9 @@ inline std::string mark_chat(int port, const std::string& room) {
 
 // A "notification" from the demo admin to `user_id` alone.
 inline std::string mark_notification(int port, const std::string& user_id) {
-  return marker_id(post_json(port, "/notifications/send", kDemoToken,
-                             R"({"title":"marker","message":"marker","userId":)" +
-                                 sse::json_quote(user_id) + "}"));
+  return marker_id(post_json(
+      port, "/notifications/send", kDemoToken,
+      R"({"title":"marker","message":"marker","userId":)" + sse::json_quote(user_id) + "}"));
 }
 
 // A realtime "update" of an entity of `entity_type`.

@@ -9,7 +9,7 @@
 
 using Catch::Matchers::Contains;
 using sse::Authenticator;
-using sse::AuthSettings;
+using sse::AuthOptions;
 using sse::bearer_token;
 using sse::Identity;
 using sse::JwtKeys;
@@ -46,7 +46,7 @@ std::string rejection(const Authenticator& auth, std::string_view token) {
 
 TEST_CASE("authenticator: demo tokens and JWTs are routed by shape", "[auth]") {
   ManualClock clock;
-  Authenticator auth(AuthSettings{true, JwtKeys{kSecret, read_key("rs256_public.pem")}}, clock);
+  Authenticator auth(AuthOptions{true, JwtKeys{kSecret, read_key("rs256_public.pem")}}, clock);
   REQUIRE(auth.key_status().ok());
 
   auto demo = auth.authenticate(kDemoToken);
@@ -67,7 +67,7 @@ TEST_CASE("authenticator: demo tokens and JWTs are routed by shape", "[auth]") {
 
 TEST_CASE("authenticator: JWT rejections keep the verifier's reason", "[auth]") {
   ManualClock clock;
-  Authenticator auth(AuthSettings{true, JwtKeys{kSecret, ""}}, clock);
+  Authenticator auth(AuthOptions{true, JwtKeys{kSecret, ""}}, clock);
   const std::string token = jwt_for("u1", JwtSigningKey{kSecret, ""}, clock);
   CHECK(rejection(auth, jwt_for("u1", JwtSigningKey{"other", ""}, clock)) == "bad signature");
   clock.advance_ms(60'000);
@@ -78,7 +78,7 @@ TEST_CASE("authenticator: JWT rejections keep the verifier's reason", "[auth]") 
 
 TEST_CASE("authenticator: demo tokens can be turned off", "[auth]") {
   ManualClock clock;
-  Authenticator auth(AuthSettings{false, JwtKeys{kSecret, ""}}, clock);
+  Authenticator auth(AuthOptions{false, JwtKeys{kSecret, ""}}, clock);
   CHECK_FALSE(auth.demo_tokens_enabled());
   CHECK(rejection(auth, kDemoToken) == "demo tokens are disabled");
   CHECK(auth.authenticate(jwt_for("u1", JwtSigningKey{kSecret, ""}, clock)).ok());
@@ -86,7 +86,7 @@ TEST_CASE("authenticator: demo tokens can be turned off", "[auth]") {
 
 TEST_CASE("authenticator: JWTs are refused when no JWT key is configured", "[auth]") {
   ManualClock clock;
-  Authenticator auth(AuthSettings{true, JwtKeys{}}, clock);
+  Authenticator auth(AuthOptions{true, JwtKeys{}}, clock);
   CHECK_FALSE(auth.jwt_enabled());
   CHECK(rejection(auth, jwt_for("u1", JwtSigningKey{kSecret, ""}, clock)) ==
         "JWT is not configured");
@@ -95,7 +95,7 @@ TEST_CASE("authenticator: JWTs are refused when no JWT key is configured", "[aut
 
 TEST_CASE("authenticator: a missing, malformed or oversized token is refused", "[auth]") {
   ManualClock clock;
-  Authenticator auth(AuthSettings{}, clock);
+  Authenticator auth(AuthOptions{}, clock);
   CHECK(rejection(auth, "") == "missing token");
   CHECK_THAT(rejection(auth, "not base64!"), Contains("not valid base64"));
   CHECK_THAT(rejection(auth, "a.b"), Contains("not valid base64"));  // one dot: not a JWT
@@ -105,7 +105,7 @@ TEST_CASE("authenticator: a missing, malformed or oversized token is refused", "
 
 TEST_CASE("authenticator: the JWT leeway setting reaches the verifier", "[auth]") {
   ManualClock clock;
-  AuthSettings settings{true, JwtKeys{kSecret, ""}};
+  AuthOptions settings{true, JwtKeys{kSecret, ""}};
   settings.jwt_leeway_ms = 5'000;
   Authenticator auth(settings, clock);
   const std::string token = jwt_for("u1", JwtSigningKey{kSecret, ""}, clock);

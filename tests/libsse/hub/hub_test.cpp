@@ -17,7 +17,8 @@
 #include "sse/log/memory_log.hpp"
 
 using namespace sse;
-using namespace sse::test;
+using namespace sse::hub_test;
+using sse::test::NoFreeDescriptors;
 using namespace std::chrono_literals;
 
 namespace {

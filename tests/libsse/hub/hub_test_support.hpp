@@ -22,7 +22,7 @@
 
 #include "sse/log/event_log.hpp"
 
-namespace sse::test {
+namespace sse::hub_test {
 
 inline constexpr auto kPatience = std::chrono::seconds(5);  // the most a wait takes when things work
 
@@ -149,4 +149,4 @@ bool eventually(F condition) {
   return true;
 }
 
-}  // namespace sse::test
+}  // namespace sse::hub_test

@@ -9,7 +9,7 @@
 #include "sse/util/clock.hpp"
 
 using namespace sse;
-using namespace sse::test;
+using namespace sse::hub_test;
 using sse::detail::StreamRegistry;
 
 namespace {

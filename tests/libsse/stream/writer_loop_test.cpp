@@ -1,233 +1,13 @@
+// The writer loop through its real doors: posts in, bytes out of real
+// sockets, closes reported. Its timers are in writer_loop_timers_test.cpp.
+
 #include "sse/stream/writer_loop.hpp"
 
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/StreamSocket.h>
-#include <poll.h>
-#include <sys/socket.h>
-
 #include <catch2/catch.hpp>
-#include <chrono>
-#include <condition_variable>
-#include <functional>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <thread>
-#include <utility>
-#include <vector>
 
-#include "no_free_descriptors.hpp"
-#include "sse/util/clock.hpp"
-#include "sse/util/time_format.hpp"
+#include "writer_loop_harness.hpp"
 
-using namespace std::chrono_literals;
-using sse::CloseReason;
-using sse::EventPtr;
-using sse::ManualClock;
-using sse::Metrics;
-using sse::NewStream;
-using sse::StreamId;
-using sse::StreamStats;
-using sse::WriterLoop;
-using sse::WriterSettings;
-
-namespace {
-
-constexpr auto kPatience = 5s;  // the most any wait below takes when things work
-constexpr int64_t kHour = 3'600'000;
-const std::string kPreamble = "retry: 3000\n\n";
-
-// The reading end of a stream, as an EventSource client would see it.
-class Client {
- public:
-  explicit Client(Poco::Net::StreamSocket socket) : socket_(std::move(socket)) {}
-
-  const std::string& received() const { return received_; }
-  bool eof() const { return eof_; }
-
-  // Reads until `done(received())`, EOF, or kPatience; true when done.
-  bool read_until(const std::function<bool(const std::string&)>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + kPatience;
-    while (!done(received_)) {
-      if (eof_) return false;
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left <= 0ms) return false;
-      read_some(static_cast<int>(left.count()));
-    }
-    return true;
-  }
-  bool read_bytes(size_t count) {
-    return read_until([count](const std::string& r) { return r.size() >= count; });
-  }
-  bool read_until_contains(const std::string& needle, size_t occurrences = 1) {
-    return read_until([&](const std::string& r) { return count_of(r, needle) >= occurrences; });
-  }
-  bool read_to_eof() {
-    return read_until([this](const std::string&) { return eof_; }) || eof_;
-  }
-  // Takes what has arrived by now without waiting.
-  const std::string& read_available() {
-    while (!eof_ && read_some(0)) {
-    }
-    return received_;
-  }
-
-  static size_t count_of(const std::string& text, const std::string& needle) {
-    size_t count = 0;
-    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
-      ++count;
-    }
-    return count;
-  }
-
- private:
-  // One poll and one recv; false when nothing came.
-  bool read_some(int timeout_ms) {
-    pollfd pfd{socket_.impl()->sockfd(), POLLIN, 0};
-    if (::poll(&pfd, 1, timeout_ms) <= 0) return false;
-    char buffer[65536];
-    const ssize_t n = ::recv(pfd.fd, buffer, sizeof buffer, 0);
-    if (n <= 0) {
-      eof_ = true;  // FIN, or a reset: either way the server closed it
-      return false;
-    }
-    received_.append(buffer, static_cast<size_t>(n));
-    return true;
-  }
-
-  Poco::Net::StreamSocket socket_;
-  std::string received_;
-  bool eof_ = false;
-};
-
-// A connected TCP pair on loopback: {client end, server end}.
-std::pair<Poco::Net::StreamSocket, Poco::Net::StreamSocket> tcp_pair(int client_rcvbuf = 0) {
-  Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0));
-  Poco::Net::StreamSocket client(Poco::Net::SocketAddress::IPv4);
-  if (client_rcvbuf > 0) client.setReceiveBufferSize(client_rcvbuf);  // before the handshake
-  client.connect(Poco::Net::SocketAddress("127.0.0.1", listener.address().port()));
-  Poco::Net::StreamSocket server = listener.acceptConnection();
-  return {client, server};
-}
-
-// Records the ClosedCallback's calls.
-class ClosedLog {
- public:
-  WriterLoop::ClosedCallback callback() {
-    return [this](StreamId id, CloseReason reason) {
-      std::lock_guard lock(mu_);
-      closed_.emplace_back(id, reason);
-      cv_.notify_all();
-    };
-  }
-  std::optional<CloseReason> wait_for(StreamId id) {
-    std::unique_lock lock(mu_);
-    std::optional<CloseReason> reason;
-    cv_.wait_for(lock, kPatience, [&] {
-      for (auto& [closed_id, r] : closed_) {
-        if (closed_id == id) reason = r;
-      }
-      return reason.has_value();
-    });
-    return reason;
-  }
-  size_t count_for(StreamId id) const {
-    std::lock_guard lock(mu_);
-    size_t n = 0;
-    for (auto& [closed_id, r] : closed_) n += closed_id == id;
-    return n;
-  }
-  size_t size() const {
-    std::lock_guard lock(mu_);
-    return closed_.size();
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::pair<StreamId, CloseReason>> closed_;
-};
-
-bool eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + kPatience;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
-EventPtr event(sse::EventId id, std::string data = "") {
-  if (data.empty()) data = R"({"n":)" + std::to_string(id) + "}";
-  auto made = sse::restore_event(id, sse::Channel::kChat, "message", std::move(data), {}, 0);
-  REQUIRE(made.ok());
-  return *made;
-}
-
-std::string wire(const std::vector<EventPtr>& events) {
-  std::string out;
-  for (const auto& e : events) out += e->wire;
-  return out;
-}
-
-WriterSettings quiet_settings() {
-  WriterSettings s;
-  s.heartbeat_interval_ms = kHour;
-  s.idle_timeout_ms = 0;
-  s.max_queued = 1024;
-  return s;
-}
-
-std::unique_ptr<WriterLoop> make_loop(WriterSettings settings, const sse::Clock& clock,
-                                      Metrics& metrics, WriterLoop::ClosedCallback on_closed) {
-  auto loop = WriterLoop::create(settings, clock, metrics, std::move(on_closed));
-  REQUIRE(loop.ok());
-  return std::move(*loop);
-}
-
-// A loop with everything a test looks at; members die in reverse order, the
-// loop first (its destructor still calls the ClosedCallback). Its clock is
-// the manual one: the loop wakes when the test moves it, never by itself.
-struct Harness {
-  explicit Harness(WriterSettings settings)
-      : owned(make_loop(settings, manual, metrics, closed.callback())), loop(*owned) {}
-
-  // Registers stream `id` and hands it its socket; returns the client end.
-  Client open(StreamId id, std::shared_ptr<StreamStats> stats = nullptr,
-              int64_t expires_at_ms = 0) {
-    auto [client, server] = tcp_pair();
-    loop.post_add(NewStream{id, kPreamble, expires_at_ms,
-                            stats ? std::move(stats) : std::make_shared<StreamStats>()});
-    loop.post_connect(id, server);
-    return Client(client);
-  }
-
-  // Returns once the loop has applied everything posted before, and run its
-  // timers after that: a round trip through a stream of its own.
-  void sync() {
-    const StreamId probe = next_probe++;
-    Client c = open(probe);
-    REQUIRE(c.read_bytes(kPreamble.size()));
-    loop.post_close(probe, CloseReason::kKicked);
-    REQUIRE(closed.wait_for(probe) == CloseReason::kKicked);
-  }
-
-  ManualClock manual;
-  Metrics metrics;
-  ClosedLog closed;
-  StreamId next_probe = 1'000'000;
-  std::unique_ptr<WriterLoop> owned;
-  WriterLoop& loop;
-};
-
-uint64_t closed_count(const Metrics& m, CloseReason reason) {
-  return m.streams_closed[static_cast<size_t>(reason)].load();
-}
-
-}  // namespace
+using namespace sse::test;
 
 TEST_CASE("writer loop: the preamble goes first, then events in order", "[writer_loop]") {
   Harness h(quiet_settings());
@@ -292,7 +72,7 @@ TEST_CASE("writer loop: one event reaches every target, unknown targets are skip
 }
 
 TEST_CASE("writer loop: large events survive partial writes, byte for byte", "[writer_loop]") {
-  WriterSettings settings = quiet_settings();
+  WriterOptions settings = quiet_settings();
   Harness h(settings);
   auto [client_socket, server_socket] = tcp_pair(8 * 1024);
   server_socket.setSendBufferSize(8 * 1024);  // the kernel takes a few KB per writev
@@ -317,7 +97,7 @@ TEST_CASE("writer loop: large events survive partial writes, byte for byte", "[w
 
 TEST_CASE("writer loop: replay pages are written in order and not counted as live",
           "[writer_loop]") {
-  WriterSettings settings = quiet_settings();
+  WriterOptions settings = quiet_settings();
   settings.max_queued = 2;
   Harness h(settings);
   auto stats = std::make_shared<StreamStats>();
@@ -388,7 +168,7 @@ TEST_CASE("writer loop: a client that hangs up is reported as gone", "[writer_lo
 }
 
 TEST_CASE("writer loop: a client that does not read is dropped as slow", "[writer_loop]") {
-  WriterSettings settings = quiet_settings();
+  WriterOptions settings = quiet_settings();
   settings.max_queued = 4;
   Harness h(settings);
   auto [client_socket, server_socket] = tcp_pair(4096);  // never read below
@@ -416,7 +196,7 @@ TEST_CASE("writer loop: a client that does not read is dropped as slow", "[write
 }
 
 TEST_CASE("writer loop: too many events before the socket arrives is slow too", "[writer_loop]") {
-  WriterSettings settings = quiet_settings();
+  WriterOptions settings = quiet_settings();
   settings.max_queued = 3;
   Harness h(settings);
   h.loop.post_add(NewStream{1, kPreamble, 0, std::make_shared<StreamStats>()});
@@ -425,92 +205,6 @@ TEST_CASE("writer loop: too many events before the socket arrives is slow too", 
   CHECK(h.closed.count_for(1) == 0);  // at the bound is fine
   h.loop.post_deliver(event(4), {1});
   CHECK(h.closed.wait_for(1) == CloseReason::kSlowClient);
-}
-
-TEST_CASE("writer loop: heartbeats go out at the interval, without an id", "[writer_loop]") {
-  WriterSettings settings = quiet_settings();
-  settings.heartbeat_interval_ms = 50;
-  Harness h(settings);
-  auto stats = std::make_shared<StreamStats>();
-  Client client = h.open(1, stats);
-  REQUIRE(client.read_bytes(kPreamble.size()));
-  h.manual.advance_ms(50);
-  REQUIRE(client.read_until_contains("event: heartbeat\n", 1));
-  h.manual.advance_ms(50);
-  REQUIRE(client.read_until_contains("event: heartbeat\n", 2));
-
-  const std::string& got = client.received();
-  REQUIRE(got.rfind(kPreamble, 0) == 0);
-  const size_t at = got.find("event: heartbeat\n");
-  const size_t end = got.find("\n\n", at);
-  REQUIRE(end != std::string::npos);
-  const std::string frame = got.substr(at, end + 2 - at);
-  CAPTURE(frame);
-  const std::string prefix = "event: heartbeat\ndata: {\"timestamp\":\"";
-  REQUIRE(frame.rfind(prefix, 0) == 0);
-  const std::string timestamp = frame.substr(prefix.size(), frame.size() - prefix.size() - 4);
-  CHECK(frame.substr(frame.size() - 4) == "\"}\n\n");
-  CHECK(sse::parse_iso8601_ms(timestamp) == h.manual.now_ms() - 50);  // the loop's clock
-  CHECK(got.find("id:") == std::string::npos);  // heartbeats do not move the last event id
-
-  CHECK(stats->events_sent == 0);
-  CHECK(stats->last_event_id == 0);
-  CHECK(eventually([&] { return h.metrics.heartbeats_sent >= 2; }));
-  CHECK(h.metrics.events_delivered == 0);
-}
-
-TEST_CASE("writer loop: an idle stream is closed, events keep it open, heartbeats do not",
-          "[writer_loop]") {
-  WriterSettings settings = quiet_settings();
-  settings.idle_timeout_ms = 60'000;
-  settings.heartbeat_interval_ms = 25'000;
-  Harness h(settings);
-  Client client = h.open(1);
-  REQUIRE(client.read_bytes(kPreamble.size()));
-
-  h.manual.advance_ms(40'000);  // one heartbeat; idle for 40 s
-  h.sync();
-  CHECK(h.closed.count_for(1) == 0);
-  REQUIRE(client.read_until_contains("event: heartbeat\n"));
-
-  EventPtr e = event(1);
-  h.loop.post_deliver(e, {1});  // delivered at 40 s: idle from here
-  REQUIRE(client.read_until_contains(e->wire));
-  h.manual.advance_ms(59'000);  // 99 s: another heartbeat, 59 s since the event
-  h.sync();
-  CHECK(h.closed.count_for(1) == 0);
-  REQUIRE(client.read_until_contains("event: heartbeat\n", 2));
-
-  h.manual.advance_ms(1'000);  // 60 s since the event
-  CHECK(h.closed.wait_for(1) == CloseReason::kIdleTimeout);
-  CHECK(client.read_to_eof());
-  CHECK(closed_count(h.metrics, CloseReason::kIdleTimeout) == 1);
-}
-
-TEST_CASE("writer loop: an idle timeout of 0 never closes", "[writer_loop]") {
-  Harness h(quiet_settings());
-  Client client = h.open(1);
-  h.manual.advance_ms(24 * kHour);
-  h.sync();
-  CHECK(h.closed.count_for(1) == 0);
-}
-
-TEST_CASE("writer loop: a stream is closed when its token expires", "[writer_loop]") {
-  Harness h(quiet_settings());
-  const int64_t expires = h.manual.now_ms() + 30'000;
-  Client client = h.open(1, nullptr, expires);
-  Client forever = h.open(2);
-  REQUIRE(client.read_bytes(kPreamble.size()));
-
-  h.manual.advance_ms(29'999);
-  h.sync();
-  CHECK(h.closed.count_for(1) == 0);
-
-  h.manual.advance_ms(1'001);  // past the expiry, and a scan due
-  CHECK(h.closed.wait_for(1) == CloseReason::kTokenExpired);
-  CHECK(client.read_to_eof());
-  h.sync();
-  CHECK(h.closed.count_for(2) == 0);
 }
 
 TEST_CASE("writer loop: drain_and_stop writes the farewell, then closes everything",
@@ -569,53 +263,4 @@ TEST_CASE("writer loop: a stream closed before its socket came never writes to i
   CHECK(stats->bytes_sent == 0);
   CHECK(stats->events_sent == 0);
   CHECK(h.loop.stream_count() == 0);
-}
-
-TEST_CASE("writer loop: a loop that cannot make its epoll instance is an error, not a throw",
-          "[writer_loop]") {
-  ManualClock clock;
-  Metrics metrics;
-  ClosedLog closed;
-  sse::Result<std::unique_ptr<WriterLoop>> loop = sse::Error::internal("not tried");
-  {
-    sse::test::NoFreeDescriptors exhausted;
-    REQUIRE(exhausted.active());
-    loop = WriterLoop::create(quiet_settings(), clock, metrics, closed.callback());
-  }
-  REQUIRE_FALSE(loop.ok());
-  CHECK(loop.error().is_unavailable());
-  CHECK(loop.message().find("epoll_create1") != std::string::npos);
-  // With descriptors free again, it starts.
-  CHECK(WriterLoop::create(quiet_settings(), clock, metrics, closed.callback()).ok());
-}
-
-TEST_CASE("writer loop: a manual clock tells its watchers every move, until the watch dies",
-          "[writer_loop]") {
-  ManualClock clock;
-  int calls = 0;
-  sse::ClockWatch watch = clock.watch([&] { ++calls; });
-  CHECK(static_cast<bool>(watch));
-  clock.advance_ms(5);
-  clock.set_ms(clock.now_ms() + 1'000);
-  CHECK(calls == 2);
-  sse::ClockWatch moved = std::move(watch);
-  clock.advance_ms(1);
-  CHECK(calls == 3);
-  moved.reset();
-  clock.advance_ms(1);
-  CHECK(calls == 3);
-  // The real clock moves by itself and tells no one.
-  CHECK_FALSE(static_cast<bool>(sse::SystemClock::instance().watch([&] { ++calls; })));
-}
-
-TEST_CASE("writer loop: on a manual clock, a timer fires when the clock passes it",
-          "[writer_loop]") {
-  // The loop has no timeout of its own on an injected clock: were it not
-  // woken by the move, the close below would never come.
-  Harness h(quiet_settings());
-  Client client = h.open(1, nullptr, h.manual.now_ms() + 10 * kHour);
-  REQUIRE(client.read_bytes(kPreamble.size()));
-  h.manual.advance_ms(10 * kHour);
-  CHECK(h.closed.wait_for(1) == CloseReason::kTokenExpired);
-  CHECK(client.read_to_eof());
 }

@@ -14,7 +14,7 @@
 
 namespace sse {
 
-struct AuthSettings {
+struct AuthOptions {
   bool demo_tokens = true;
   JwtKeys jwt;  // no key: JWTs are rejected
   int64_t jwt_leeway_ms = 0;
@@ -24,7 +24,7 @@ struct AuthSettings {
 // threads at once. `clock` must outlive the authenticator.
 class Authenticator {
  public:
-  Authenticator(AuthSettings settings, const Clock& clock);
+  Authenticator(AuthOptions settings, const Clock& clock);
 
   // A token with exactly two '.' is a JWT (rejected "JWT is not configured"
   // when no JWT key is set); anything else is a demo token (rejected "demo

@@ -43,9 +43,9 @@ class ReplayScheduler;
 class StreamRegistry;
 }  // namespace detail
 
-struct HubSettings {
+struct HubOptions {
   size_t writer_threads = 2;  // 0 is taken as 1
-  WriterSettings writer;
+  WriterOptions writer;
 };
 
 class Hub {
@@ -53,7 +53,7 @@ class Hub {
   // Starts the writer loops and the replay thread. Fails (unavailable when
   // the process is out of descriptors or threads) when one cannot start.
   // `log`, `metrics` and `clock` must outlive the hub.
-  static Result<std::unique_ptr<Hub>> create(HubSettings settings, EventLog& log,
+  static Result<std::unique_ptr<Hub>> create(HubOptions settings, EventLog& log,
                                              Metrics& metrics, const Clock& clock);
   // Refuses new appends and waits for those in flight (their callbacks use
   // the hub), then stops the replay thread and the writer loops.
@@ -91,7 +91,7 @@ class Hub {
   friend class PendingStream;
 
   Hub(EventLog& log, Metrics& metrics, const Clock& clock);
-  Status start(const HubSettings& settings);
+  Status start(const HubOptions& settings);
 
   // PendingStream's two ends.
   void connect(StreamId id, Poco::Net::StreamSocket socket);

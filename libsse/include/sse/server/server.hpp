@@ -28,6 +28,8 @@ class Server {
   Status start();
   // The bound port, once started.
   int port() const;
+  // "http://host:port" of the bound address ("http://[::1]:3000"), once started.
+  std::string url() const;
 
   // Graceful end: stop accepting and close the listening socket, send
   // `maintenance` (reason "shutdown") on every stream, flush for at most

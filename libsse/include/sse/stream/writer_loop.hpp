@@ -49,7 +49,7 @@ struct StreamStats {
   std::atomic<uint64_t> replay_in_flight{0};
 };
 
-struct WriterSettings {
+struct WriterOptions {
   int64_t heartbeat_interval_ms = 30'000;  // > 0
   int64_t idle_timeout_ms = 300'000;       // 0 disables
   // Live chunks (events and heartbeats, not replayed events) a stream may have
@@ -77,7 +77,7 @@ class WriterLoop {
   // of descriptors, memory or threads; internal otherwise) when its epoll
   // instance, its wake-up eventfd or its thread cannot be made. `clock` and
   // `metrics` must outlive the loop.
-  static Result<std::unique_ptr<WriterLoop>> create(WriterSettings settings, const Clock& clock,
+  static Result<std::unique_ptr<WriterLoop>> create(WriterOptions settings, const Clock& clock,
                                                     Metrics& metrics, ClosedCallback on_closed);
   ~WriterLoop();  // stops the thread and closes what is left
   WriterLoop(const WriterLoop&) = delete;
@@ -127,7 +127,7 @@ class WriterLoop {
   using Command = std::variant<NewStream, Connect, Deliver, Replay, Close, Drain>;
   struct Stream;
 
-  WriterLoop(WriterSettings settings, const Clock& clock, Metrics& metrics,
+  WriterLoop(WriterOptions settings, const Clock& clock, Metrics& metrics,
              ClosedCallback on_closed);
   Status start();
   void wake();
@@ -156,7 +156,7 @@ class WriterLoop {
   Stream* writable(StreamId id);  // open and not past its farewell, or null
   int next_timeout_ms() const;
 
-  const WriterSettings settings_;
+  const WriterOptions settings_;
   const Clock& clock_;
   Metrics& metrics_;
   const ClosedCallback on_closed_;

@@ -1,0 +1,53 @@
+#pragma once
+
+// Inside a writer loop: what one stream is while the loop owns it. Touched
+// only by the loop's thread (writer_loop.cpp decides what goes in a queue,
+// stream_output.cpp writes it out).
+
+#include <deque>
+#include <memory>
+#include <string>
+
+#include <Poco/Net/StreamSocket.h>
+
+#include "sse/stream/writer_loop.hpp"
+
+namespace sse {
+namespace detail {
+
+using Bytes = std::shared_ptr<const std::string>;
+
+// Shares ownership with the event; points at its wire bytes.
+inline Bytes wire_of(const EventPtr& event) { return Bytes(event, &event->wire); }
+
+// One queued piece of a stream: an event, the preamble, a heartbeat, a farewell.
+struct Chunk {
+  Bytes bytes;
+  EventId event_id = 0;  // 0: not an event (does not move the client's last id)
+  bool live = true;      // counts against max_queued (replayed events do not)
+};
+
+}  // namespace detail
+
+struct WriterLoop::Stream {
+  StreamId id = 0;
+  Poco::Net::StreamSocket socket;
+  int fd = -1;  // -1 until post_connect
+  std::deque<detail::Chunk> queue;
+  size_t front_offset = 0;  // bytes of queue.front() already written
+  size_t live_queued = 0;
+  int64_t last_event_steady_ms = 0;
+  int64_t expires_at_ms = 0;
+  bool want_write = false;
+  bool dirty = false;
+  bool close_after_flush = false;  // the farewell is queued: nothing more goes in
+  std::shared_ptr<StreamStats> stats;
+
+  void push(detail::Chunk chunk) {
+    if (chunk.live) ++live_queued;
+    queue.push_back(std::move(chunk));
+    stats->queued.store(queue.size(), std::memory_order_relaxed);
+  }
+};
+
+}  // namespace sse
