@@ -118,7 +118,7 @@ void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
   response.set("X-Accel-Buffering", "no");
   if (resume->has_value())
     response.set("X-SSE-Replay", pending->replay_complete() ? "complete" : "incomplete");
-  // DESIGN.md: no chunking and an explicit flush, or the headers are lost on detach.
+  // docs/architecture.md, "Sockets": no chunking and an explicit flush, or the headers are lost on detach.
   response.setChunkedTransferEncoding(false);
   response.setKeepAlive(false);
   response.send().flush();

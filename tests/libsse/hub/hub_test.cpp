@@ -285,11 +285,18 @@ TEST_CASE("hub: a hub whose writer loops cannot start is an error", "[hub]") {
   Metrics metrics;
   ManualClock clock;
   Result<std::unique_ptr<Hub>> hub = Error::internal("not tried");
+  if (!sse::test::kCanExhaustDescriptors) {
+    WARN("passed over under UBSan: it needs a free descriptor (no_free_descriptors.hpp)");
+    return;
+  }
+  bool exhausted_all = false;
   {
+    // No Catch2 assertion in here: UBSan's type checks need a descriptor.
     NoFreeDescriptors exhausted;
-    REQUIRE(exhausted.active());
+    exhausted_all = exhausted.active();
     hub = Hub::create({2, {}}, log, metrics, clock);
   }
+  REQUIRE(exhausted_all);
   REQUIRE_FALSE(hub.ok());
   CHECK(hub.error().is_unavailable());
   CHECK(hub.message().find("writer loop") != std::string::npos);
