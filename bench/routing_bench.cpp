@@ -266,7 +266,8 @@ class BusyRoom {
 };
 
 double percentile(const std::vector<double>& sorted, double p) {
-  return sorted.empty() ? 0.0 : sorted[static_cast<size_t>(p * static_cast<double>(sorted.size() - 1))];
+  return sorted.empty() ? 0.0
+                        : sorted[static_cast<size_t>(p * static_cast<double>(sorted.size() - 1))];
 }
 
 void raise_fd_limit() {
@@ -331,13 +332,13 @@ int main(int argc, char** argv) {
     return rate;
   };
   int flood_first = 0, flood_end = 0, health_first = 0, health_end = 0;
-  const double flood_per_s = probed(
-      [&] { return flood(port, connections, seconds, into_empty, failures); }, flood_first,
-      flood_end);
+  const double flood_per_s =
+      probed([&] { return flood(port, connections, seconds, into_empty, failures); }, flood_first,
+             flood_end);
   const std::string health = "GET /health HTTP/1.1\r\nHost: b\r\n\r\n";
-  const double health_per_s = probed(
-      [&] { return flood(port, connections, seconds, health, failures, 200); }, health_first,
-      health_end);
+  const double health_per_s =
+      probed([&] { return flood(port, connections, seconds, health, failures, 200); }, health_first,
+             health_end);
   ::close(prober);
   const auto quiet = busy.latencies(0, quiet_end);
   const auto flooded = busy.latencies(flood_first, flood_end);

@@ -60,7 +60,8 @@ int run_list(Context& ctx, const ConnectionsFlags& flags) {
     separator = "&";
   }
   if (!flags.channel.empty()) {
-    target += fmt::format("{}{}={}", separator, api::kChannelFilterParam, url_encode(flags.channel));
+    target +=
+        fmt::format("{}{}={}", separator, api::kChannelFilterParam, url_encode(flags.channel));
   }
   auto response = ctx.client().get(target);
   if (!response) ctx.fail_request(response.error());
@@ -78,7 +79,8 @@ int run_list(Context& ctx, const ConnectionsFlags& flags) {
 }
 
 int run_kick(Context& ctx, const ConnectionsFlags& flags) {
-  auto response = ctx.client().del(fmt::format("{}/{}", api::kConnectionsPath, url_encode(flags.id)));
+  auto response =
+      ctx.client().del(fmt::format("{}/{}", api::kConnectionsPath, url_encode(flags.id)));
   if (!response) {
     if (response.error().kind == ClientErrorKind::kHttp && response.error().status == 404) {
       fail(kExitFailure,

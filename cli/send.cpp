@@ -177,13 +177,14 @@ void add_send_commands(CLI::App& app, Context& ctx) {
       set_if(body, f::kEntityId, flags->entity_id);
       set_if(body, f::kAction, flags->action);
       body.set(f::kData, flags->data.empty()
-                           ? Poco::Dynamic::Var(Poco::JSON::Object::Ptr(new Poco::JSON::Object))
-                           : read_data(ctx, flags->data));
-      return send(
-          ctx,
-          {api::kRealtimeUpdatePath,
-           {{f::kEntityType, "--entity-type"}, {f::kEntityId, "--entity-id"}, {f::kAction, "--action"}}},
-          body, flags->stdin_lines);
+                             ? Poco::Dynamic::Var(Poco::JSON::Object::Ptr(new Poco::JSON::Object))
+                             : read_data(ctx, flags->data));
+      return send(ctx,
+                  {api::kRealtimeUpdatePath,
+                   {{f::kEntityType, "--entity-type"},
+                    {f::kEntityId, "--entity-id"},
+                    {f::kAction, "--action"}}},
+                  body, flags->stdin_lines);
     };
   });
 
@@ -201,8 +202,8 @@ void add_send_commands(CLI::App& app, Context& ctx) {
       Poco::JSON::Object body;
       set_if(body, f::kRoomId, flags->room);
       set_if(body, f::kMessage, message);
-      return send(ctx, {api::kChatSendPath, {{f::kRoomId, "--room"}, {f::kMessage, "MESSAGE"}}}, body,
-                  flags->stdin_lines);
+      return send(ctx, {api::kChatSendPath, {{f::kRoomId, "--room"}, {f::kMessage, "MESSAGE"}}},
+                  body, flags->stdin_lines);
     };
   });
 

@@ -47,7 +47,8 @@ void add_global_options(CLI::App& app, GlobalFlags& flags) {
       ->group(group)
       ->type_name("WHEN")
       ->check(CLI::IsMember({"auto", "always", "never"}));
-  app.set_version_flag("--version", std::string("ssectl ") + sse::kVersion, "print the version and exit");
+  app.set_version_flag("--version", std::string("ssectl ") + sse::kVersion,
+                       "print the version and exit");
 }
 
 void note_given(const CLI::App& app, GlobalFlags& flags) {

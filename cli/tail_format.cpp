@@ -34,12 +34,14 @@ const char* colour_of(const std::string& type, const Object::Ptr& data) {
 std::string summary(const std::string& type, const Object::Ptr& d, const std::string& raw) {
   if (!d) return raw;
   auto f = [&d](const char* key) { return field_text(d, key); };
-  if (type == ev::kNotification || type == ev::kErrorNotification || type == ev::kSystemNotification) {
+  if (type == ev::kNotification || type == ev::kErrorNotification ||
+      type == ev::kSystemNotification) {
     std::string line = fmt::format("[{}] {}: {}", f("type"), f("title"), f("message"));
     if (!f("userId").empty()) line += fmt::format(" (to {})", f("userId"));
     return line;
   }
-  if (type == ev::kCreate || type == ev::kUpdate || type == ev::kDelete || type == ev::kStatusChange) {
+  if (type == ev::kCreate || type == ev::kUpdate || type == ev::kDelete ||
+      type == ev::kStatusChange) {
     std::string data = d->has("data") ? to_json(d->get("data")) : "";
     return fmt::format("{}/{} {} {}", f("entityType"), f("entityId"), f("action"), data);
   }

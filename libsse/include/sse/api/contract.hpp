@@ -68,9 +68,9 @@ inline constexpr std::string_view kChannelFilterParam = "stream";
 // --- Event names (the SSE "event:" field) ------------------------------------
 
 namespace event {
-inline constexpr std::string_view kNotification = "notification";              // info, success
-inline constexpr std::string_view kErrorNotification = "error-notification";   // warning, error
-inline constexpr std::string_view kSystemNotification = "system-notification"; // system
+inline constexpr std::string_view kNotification = "notification";               // info, success
+inline constexpr std::string_view kErrorNotification = "error-notification";    // warning, error
+inline constexpr std::string_view kSystemNotification = "system-notification";  // system
 inline constexpr std::string_view kCreate = "create";
 inline constexpr std::string_view kUpdate = "update";
 inline constexpr std::string_view kDelete = "delete";

@@ -53,8 +53,8 @@ class Hub {
   // Starts the writer loops and the replay thread. Fails (unavailable when
   // the process is out of descriptors or threads) when one cannot start.
   // `log`, `metrics` and `clock` must outlive the hub.
-  static Result<std::unique_ptr<Hub>> create(HubOptions settings, EventLog& log,
-                                             Metrics& metrics, const Clock& clock);
+  static Result<std::unique_ptr<Hub>> create(HubOptions settings, EventLog& log, Metrics& metrics,
+                                             const Clock& clock);
   // Refuses new appends and waits for those in flight (their callbacks use
   // the hub), then stops the replay thread and the writer loops.
   ~Hub();

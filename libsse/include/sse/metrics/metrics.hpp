@@ -10,7 +10,7 @@
 #include <string>
 
 #include "sse/event/event.hpp"
-#include "sse/server/rejection.hpp"  // Rejection: the HTTP layer's
+#include "sse/server/rejection.hpp"     // Rejection: the HTTP layer's
 #include "sse/stream/close_reason.hpp"  // CloseReason: the writer loop's
 
 namespace sse {
