@@ -17,6 +17,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/completions/ssectl.fish
         DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
 
 install(FILES ${PROJECT_SOURCE_DIR}/man/ssectl.1 ${PROJECT_SOURCE_DIR}/man/sse-server.1
+              ${PROJECT_SOURCE_DIR}/man/sse-bench.1
         DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 if(EXISTS ${PROJECT_SOURCE_DIR}/man/sse-server.toml.5)
   install(FILES ${PROJECT_SOURCE_DIR}/man/sse-server.toml.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)

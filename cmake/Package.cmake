@@ -16,7 +16,9 @@ sse-server pushes notifications, realtime entity updates, chat rooms and
 system status to browsers over Server-Sent Events, with demo-token and JWT
 auth, per-user limits, heartbeats and replay of missed events from a durable
 SQLite log. ssectl sends events, tails streams, makes tokens and lists
-connections, with stable exit codes for scripts.]])
+connections, with stable exit codes for scripts. sse-bench is a load
+generator for any SSE server: subscribers, publishes on a schedule, latency,
+loss and the server's CPU and memory.]])
 set(SSE_PACKAGE_MAINTAINER
     "Seed d068f057 maintainers <maintainers@users.noreply.r-seed-d068f057.example>"
     CACHE STRING "Maintainer field of the Debian package")

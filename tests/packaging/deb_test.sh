@@ -8,7 +8,7 @@
 #   -f   Package, Version (project()'s), Architecture, Maintainer, Section,
 #        Priority, Description, and Depends naming libc6, libstdc++6, libfmt9
 #        and the Poco libraries the programs link;
-#   -c   /usr/bin/{sse-server,ssectl}, man1 and man5 pages, bash/zsh/fish
+#   -c   /usr/bin/{sse-server,ssectl,sse-bench}, man1 and man5 pages, bash/zsh/fish
 #        completions, /etc/sse-server/sse-server.toml, the systemd unit in
 #        /usr/lib/systemd/system, owned by root, nothing in /usr/etc or
 #        /usr/local;
@@ -61,8 +61,9 @@ done
 # Contents.
 dpkg-deb -c "$deb" >"$tmp/contents"
 paths=$(awk '{print $6}' "$tmp/contents" | sed 's|^\./|/|')
-for file in /usr/bin/sse-server /usr/bin/ssectl \
-  /usr/share/man/man1/sse-server.1 /usr/share/man/man1/ssectl.1 /usr/share/man/man5/sse-server.toml.5 \
+for file in /usr/bin/sse-server /usr/bin/ssectl /usr/bin/sse-bench \
+  /usr/share/man/man1/sse-server.1 /usr/share/man/man1/ssectl.1 /usr/share/man/man1/sse-bench.1 \
+  /usr/share/man/man5/sse-server.toml.5 \
   /usr/share/bash-completion/completions/ssectl /usr/share/zsh/vendor-completions/_ssectl \
   /usr/share/fish/vendor_completions.d/ssectl.fish /usr/share/doc/sse-server/examples/ssectl.toml \
   /etc/sse-server/sse-server.toml /usr/lib/systemd/system/sse-server.service; do
@@ -71,7 +72,7 @@ done
 if grep -E '^/usr/(etc|local)(/|$)' <<<"$paths" >&2; then fail "the package installs into /usr/etc or /usr/local"; fi
 if grep -vE '^/(usr|etc)(/|$)' <<<"$paths" >&2; then fail "the package installs outside /usr and /etc"; fi
 if awk '$2 != "root/root"' "$tmp/contents" | grep . >&2; then fail "files not owned by root/root"; fi
-if grep -E ' \./usr/bin/(sse-server|ssectl)$' "$tmp/contents" | grep -v '^-rwxr-xr-x' >&2; then
+if grep -E ' \./usr/bin/(sse-server|ssectl|sse-bench)$' "$tmp/contents" | grep -v '^-rwxr-xr-x' >&2; then
   fail "the programs are not mode 755"
 fi
 
@@ -95,7 +96,7 @@ if [ -f "$unit" ]; then
 fi
 cmp -s "$tmp/x/etc/sse-server/sse-server.toml" "$source_dir/config/sse-server.toml" \
   || fail "/etc/sse-server/sse-server.toml differs from config/sse-server.toml"
-for program in sse-server ssectl; do
+for program in sse-server ssectl sse-bench; do
   binary="$tmp/x/usr/bin/$program"
   [ -x "$binary" ] || continue
   if command -v file >/dev/null; then

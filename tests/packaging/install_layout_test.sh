@@ -37,8 +37,9 @@ if ! DESTDIR="$root" "$cmake" --install "$build_dir" --prefix "$prefix" >"$tmp/i
 fi
 
 for file in \
-  "$prefix/bin/sse-server" "$prefix/bin/ssectl" \
+  "$prefix/bin/sse-server" "$prefix/bin/ssectl" "$prefix/bin/sse-bench" \
   "$prefix/share/man/man1/sse-server.1" "$prefix/share/man/man1/ssectl.1" \
+  "$prefix/share/man/man1/sse-bench.1" \
   "$prefix/share/man/man5/sse-server.toml.5" \
   "$prefix/share/bash-completion/completions/ssectl" \
   "$prefix/share/zsh/vendor-completions/_ssectl" \
@@ -48,7 +49,7 @@ for file in \
   "$prefix/lib/systemd/system/sse-server.service"; do
   [ -f "$root$file" ] || fail "$file is not installed"
 done
-for program in sse-server ssectl; do
+for program in sse-server ssectl sse-bench; do
   [ -x "$root$prefix/bin/$program" ] || fail "$prefix/bin/$program is not executable"
 done
 
@@ -80,7 +81,7 @@ if [ -f "$unit" ]; then
 fi
 
 # Each program runs and says its version.
-for program in sse-server ssectl; do
+for program in sse-server ssectl sse-bench; do
   "$root$prefix/bin/$program" --version >"$tmp/version" 2>&1 || fail "$program --version failed"
   grep -q "[0-9]\.[0-9]" "$tmp/version" || fail "$program --version printed $(cat "$tmp/version")"
 done

@@ -99,9 +99,7 @@ Result<PendingStream> Hub::open(StreamRequest request) {
   return PendingStream(this, added->id, replay_complete);
 }
 
-void Hub::connect(StreamId id, Poco::Net::StreamSocket socket) {
-  registry_->connect(id, std::move(socket));
-}
+void Hub::connect(StreamId id, SocketFd socket) { registry_->connect(id, std::move(socket)); }
 
 void Hub::abandon(StreamId id) {
   if (auto retired = registry_->abandon(id)) {
@@ -174,15 +172,11 @@ PendingStream::~PendingStream() {
 }
 
 void PendingStream::connect(Poco::Net::StreamSocket socket) && {
+  // Taken here, on the thread that owns the request's connection: Poco keeps
+  // no descriptor, and frees its SocketImpl when the connection ends.
+  SocketFd taken = SocketFd::take(socket);
   Hub* hub = std::exchange(hub_, nullptr);
-  if (hub) {
-    hub->connect(id_, std::move(socket));
-  } else {
-    try {
-      socket.close();
-    } catch (...) {
-    }
-  }
+  if (hub) hub->connect(id_, std::move(taken));  // else the socket closes with `taken`
 }
 
 }  // namespace sse

@@ -21,7 +21,7 @@ RoutingIndex::Place RoutingIndex::place_of(const Subscription& sub) {
 void RoutingIndex::insert(RoutedStream* stream) {
   Place place = place_of(stream->subscription);
   Bucket& bucket = place.keyed ? (*place.keyed)[place.key] : *place.list;
-  stream->slot = bucket.size();
+  stream->slot = static_cast<uint32_t>(bucket.size());
   bucket.push_back(stream);
   ++size_;
 }
@@ -35,7 +35,7 @@ void RoutingIndex::erase(RoutedStream* stream) {
     if (keyed == place.keyed->end()) return;
     bucket = &keyed->second;
   }
-  const size_t slot = stream->slot;
+  const uint32_t slot = stream->slot;
   if (slot >= bucket->size() || (*bucket)[slot] != stream) return;  // not in the index
   // Swap with the last: O(1), and order within a bucket means nothing.
   (*bucket)[slot] = bucket->back();
@@ -65,7 +65,8 @@ void RoutingIndex::collect(const Event& event, std::vector<std::vector<StreamId>
   const Audience& audience = event.audience;
   switch (event.channel) {
     case Channel::kNotifications:
-      if (!audience.user_id.empty()) return visit(notifications_by_user_, audience.user_id, event, targets);
+      if (!audience.user_id.empty())
+        return visit(notifications_by_user_, audience.user_id, event, targets);
       for (const auto& [user, bucket] : notifications_by_user_) visit(bucket, event, targets);
       return;
     case Channel::kChat:

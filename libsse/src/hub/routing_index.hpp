@@ -17,6 +17,7 @@
 //
 // Not thread-safe: StreamRegistry holds its lock around every call.
 
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,10 +32,10 @@ namespace sse::detail {
 // stable from insert() to erase()) and may flip `live`; `slot` is the index's.
 struct RoutedStream {
   StreamId id = 0;
-  size_t loop = 0;  // which writer loop owns the stream
   Subscription subscription;
-  bool live = true;  // false while a replay feeds it: live routing skips it
-  size_t slot = 0;   // its position in its bucket
+  uint32_t loop = 0;  // which writer loop owns the stream
+  uint32_t slot = 0;  // its position in its bucket
+  bool live = true;   // false while a replay feeds it: live routing skips it
 };
 
 class RoutingIndex {

@@ -8,36 +8,38 @@ StreamRegistry::StreamRegistry(std::vector<WriterLoop*> loops, EventId routed_up
     : loops_(std::move(loops)), routed_up_to_(routed_up_to) {}
 
 Result<StreamRegistry::Added> StreamRegistry::add(StreamRequest request, int64_t now_ms) {
-  auto entry = std::make_unique<Entry>();
-  entry->subscription = std::move(request.subscription);
-  entry->owner = std::move(request.owner);
-  entry->connected_at_ms = now_ms;
-  entry->stats = std::make_shared<StreamStats>();
-  entry->ticket = std::move(request.ticket);
   Added added;
-  added.stats = entry->stats;
+  added.stats = std::make_shared<StreamStats>();
 
   std::lock_guard lock(mu_);
   if (refusing_) return Error::unavailable("the server is shutting down");
-  entry->id = next_id_;
-  entry->loop = next_loop_ % loops_.size();
-  if (!loops_[entry->loop]->post_add(NewStream{entry->id, std::move(request.preamble),
-                                               request.expires_at_ms, entry->stats})) {
+  const StreamId id = next_id_;
+  const size_t loop = next_loop_ % loops_.size();
+  if (!loops_[loop]->post_add(
+          NewStream{id, std::move(request.preamble), request.expires_at_ms, added.stats})) {
     return Error::unavailable("the server is shutting down");
   }
   ++next_id_;
   ++next_loop_;
-  added.id = entry->id;
+  added.id = id;
+  Entry& entry = entries_.try_emplace(id).first->second;
+  entry.id = id;
+  entry.loop = static_cast<uint32_t>(loop);
+  entry.subscription = std::move(request.subscription);
+  entry.username = std::move(request.owner.username);
+  entry.remote_address = std::move(request.owner.remote_address);
+  entry.connected_at_ms = now_ms;
+  entry.stats = added.stats;
+  entry.ticket = std::move(request.ticket);
   if (request.resume_after) {
     // An id above every routed one is from another life of the log (a
     // memory log before a restart): everything held now is news to it.
     added.replay_after = *request.resume_after > routed_up_to_ ? 0 : *request.resume_after;
-    entry->stats->last_event_id = *request.resume_after;
-    entry->live = false;
+    entry.stats->last_event_id = *request.resume_after;
+    entry.live = false;
   }
-  ++open_by_channel_[static_cast<size_t>(entry->subscription.channel)];
-  index_.insert(entry.get());
-  entries_.emplace(entry->id, std::move(entry));
+  ++open_by_channel_[static_cast<size_t>(entry.subscription.channel)];
+  index_.insert(&entry);
   return added;
 }
 
@@ -85,17 +87,12 @@ StreamRegistry::ReplayFed StreamRegistry::feed_replay(StreamId id, ReplayPage pa
   return ReplayFed::kMore;
 }
 
-bool StreamRegistry::connect(StreamId id, Poco::Net::StreamSocket socket) {
-  {
-    std::lock_guard lock(mu_);
-    Entry* entry = find(id);
-    if (entry && loops_[entry->loop]->post_connect(id, socket)) return true;
-  }
-  try {
-    socket.close();
-  } catch (...) {
-  }
-  return false;
+bool StreamRegistry::connect(StreamId id, SocketFd socket) {
+  std::lock_guard lock(mu_);
+  Entry* entry = find(id);
+  // Not registered: the socket closes as it goes out of scope; a stopped
+  // loop closes it with the refused command.
+  return entry && loops_[entry->loop]->post_connect(id, std::move(socket));
 }
 
 bool StreamRegistry::close(StreamId id, CloseReason reason) {
@@ -115,24 +112,25 @@ std::optional<StreamRegistry::Retired> StreamRegistry::abandon(StreamId id) {
 }
 
 std::optional<StreamRegistry::Retired> StreamRegistry::take(StreamId id, bool drop_from_loop) {
-  std::unique_ptr<Entry> entry;
+  decltype(entries_)::node_type node;  // the entry, out of the map; freed after the lock
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(id);
     if (it == entries_.end()) return std::nullopt;
-    entry = std::move(it->second);
-    entries_.erase(it);
-    index_.erase(entry.get());
-    --open_by_channel_[static_cast<size_t>(entry->subscription.channel)];
-    if (drop_from_loop) loops_[entry->loop]->post_close(id, CloseReason::kClientGone);
+    Entry& entry = it->second;
+    index_.erase(&entry);
+    --open_by_channel_[static_cast<size_t>(entry.subscription.channel)];
+    if (drop_from_loop) loops_[entry.loop]->post_close(id, CloseReason::kClientGone);
+    node = entries_.extract(it);
   }
-  return Retired{std::move(entry->subscription), std::move(entry->owner),
-                 std::move(entry->ticket)};
+  Entry& entry = node.mapped();
+  StreamOwner owner = entry.owner();
+  return Retired{std::move(entry.subscription), std::move(owner), std::move(entry.ticket)};
 }
 
 StreamRegistry::Entry* StreamRegistry::find(StreamId id) {
   auto it = entries_.find(id);
-  return it == entries_.end() ? nullptr : it->second.get();
+  return it == entries_.end() ? nullptr : &it->second;
 }
 
 std::vector<StreamSnapshot> StreamRegistry::snapshots() const {
@@ -141,9 +139,9 @@ std::vector<StreamSnapshot> StreamRegistry::snapshots() const {
     std::lock_guard lock(mu_);
     out.reserve(entries_.size());
     for (const auto& [id, entry] : entries_) {
-      const StreamStats& stats = *entry->stats;
-      out.push_back({id, entry->owner, entry->subscription.channel, entry->subscription.room,
-                     entry->connected_at_ms, stats.last_event_id.load(), stats.events_sent.load(),
+      const StreamStats& stats = *entry.stats;
+      out.push_back({id, entry.owner(), entry.subscription.channel, entry.subscription.room,
+                     entry.connected_at_ms, stats.last_event_id.load(), stats.events_sent.load(),
                      stats.bytes_sent.load(), stats.queued.load()});
     }
   }
@@ -159,7 +157,9 @@ std::array<uint64_t, kChannelCount> StreamRegistry::open_by_channel() const {
 uint64_t StreamRegistry::queued_total() const {
   std::lock_guard lock(mu_);
   uint64_t total = 0;
-  for (const auto& [id, entry] : entries_) total += entry->stats->queued.load(std::memory_order_relaxed);
+  for (const auto& [id, entry] : entries_) {
+    total += entry.stats->queued.load(std::memory_order_relaxed);
+  }
   return total;
 }
 

@@ -47,8 +47,10 @@ class StreamRegistry {
     std::optional<EventId> replay_after;
   };
   // Gives the stream an id and a writer loop, and makes it live (or, when it
-  // resumes, waiting for its replay). Fails (unavailable) after refuse_new()
-  // or once its loop has stopped; the request, ticket included, is dropped.
+  // resumes, waiting for its replay). The owner's user id is taken to be the
+  // subscription's (the registry keeps that one copy). Fails (unavailable)
+  // after refuse_new() or once its loop has stopped; the request, ticket
+  // included, is dropped.
   Result<Added> add(StreamRequest request, int64_t now_ms);
   // From now on add() fails.
   void refuse_new();
@@ -71,7 +73,7 @@ class StreamRegistry {
 
   // Hands the stream's socket to its writer loop; false (and the socket is
   // closed) when the stream is no longer registered.
-  bool connect(StreamId id, Poco::Net::StreamSocket socket);
+  bool connect(StreamId id, SocketFd socket);
   // Asks the stream's loop to close it; false when no such stream is open.
   // The entry stays until the loop reports it closed (retire()).
   bool close(StreamId id, CloseReason reason);
@@ -94,18 +96,24 @@ class StreamRegistry {
   uint64_t queued_total() const;  // chunks waiting in every stream's queue
 
  private:
+  // One per open stream, so kept lean: the owner's user id is not stored
+  // twice (it is the subscription's).
   struct Entry : RoutedStream {
-    StreamOwner owner;
+    std::string username;
+    std::string remote_address;
     int64_t connected_at_ms = 0;
     std::shared_ptr<StreamStats> stats;
     ConnectionLimiter::Ticket ticket;
+
+    StreamOwner owner() const { return {subscription.user_id, username, remote_address}; }
   };
   Entry* find(StreamId id);  // mu_ held
   std::optional<Retired> take(StreamId id, bool drop_from_loop);
 
   const std::vector<WriterLoop*> loops_;
   mutable std::mutex mu_;
-  std::unordered_map<StreamId, std::unique_ptr<Entry>> entries_;
+  // By value: a node's address is stable, and the index points into it.
+  std::unordered_map<StreamId, Entry> entries_;
   RoutingIndex index_;
   std::array<uint64_t, kChannelCount> open_by_channel_{};
   EventId routed_up_to_ = 0;  // every event up to here went to the live streams open then

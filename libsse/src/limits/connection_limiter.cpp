@@ -10,24 +10,25 @@ std::shared_ptr<ConnectionLimiter> ConnectionLimiter::create(size_t max_total,
 ConnectionLimiter::Admission ConnectionLimiter::admit(const std::string& user_id) {
   std::lock_guard lock(mu_);
   if (total_ >= max_total_) return {std::nullopt, AdmissionRefusal::kTotal};
+  Ticket::UserCount* user = nullptr;
   if (!user_id.empty()) {
-    size_t& count = per_user_[user_id];
-    if (count >= max_per_user_) {
-      if (count == 0) per_user_.erase(user_id);
+    auto it = per_user_.try_emplace(user_id, 0).first;
+    if (it->second >= max_per_user_) {
+      if (it->second == 0) per_user_.erase(it);
       return {std::nullopt, AdmissionRefusal::kPerUser};
     }
-    ++count;
+    ++it->second;
+    user = &*it;
   }
   ++total_;
-  return {Ticket(shared_from_this(), user_id), AdmissionRefusal::kTotal};
+  return {Ticket(shared_from_this(), user), AdmissionRefusal::kTotal};
 }
 
-void ConnectionLimiter::release(const std::string& user_id) {
+void ConnectionLimiter::release(Ticket::UserCount* user) {
   std::lock_guard lock(mu_);
   --total_;
-  if (user_id.empty()) return;
-  auto it = per_user_.find(user_id);
-  if (it != per_user_.end() && --it->second == 0) per_user_.erase(it);
+  if (user == nullptr || --user->second > 0) return;
+  per_user_.erase(per_user_.find(user->first));  // the user's last ticket
 }
 
 size_t ConnectionLimiter::open_total() const {
@@ -43,7 +44,7 @@ size_t ConnectionLimiter::open_for(const std::string& user_id) const {
 
 void ConnectionLimiter::Ticket::release() {
   if (!limiter_) return;
-  limiter_->release(user_);
+  limiter_->release(std::exchange(user_, nullptr));
   limiter_.reset();
 }
 

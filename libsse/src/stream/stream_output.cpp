@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
@@ -34,17 +35,17 @@ void WriterLoop::flush_dirty() {
 }
 
 void WriterLoop::flush(Stream& stream) {
-  if (stream.fd < 0) return;  // not connected yet: its queue waits
+  if (!stream.socket.valid()) return;  // not connected yet: its queue waits
   std::array<iovec, kMaxIov> iov;
   while (!stream.queue.empty()) {
-    int count = 0;
-    for (auto it = stream.queue.begin(); it != stream.queue.end() && count < kMaxIov; ++it) {
-      const size_t skip = count == 0 ? stream.front_offset : 0;
-      iov[count].iov_base = const_cast<char*>(it->bytes->data() + skip);
-      iov[count].iov_len = it->bytes->size() - skip;
-      ++count;
+    const int count = static_cast<int>(std::min<size_t>(stream.queue.size(), kMaxIov));
+    for (int i = 0; i < count; ++i) {
+      const std::string& bytes = *stream.queue[static_cast<size_t>(i)].bytes;
+      const size_t skip = i == 0 ? stream.front_offset : 0;
+      iov[i].iov_base = const_cast<char*>(bytes.data() + skip);
+      iov[i].iov_len = bytes.size() - skip;
     }
-    const ssize_t written = ::writev(stream.fd, iov.data(), count);
+    const ssize_t written = ::writev(stream.fd(), iov.data(), count);
     if (written < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return set_want_write(stream, true);
@@ -84,7 +85,7 @@ void WriterLoop::on_readable(Stream& stream) {
   // A stream's client has nothing more to say; reading tells us it left.
   char scratch[1024];
   for (;;) {
-    const ssize_t n = ::recv(stream.fd, scratch, sizeof scratch, 0);
+    const ssize_t n = ::recv(stream.fd(), scratch, sizeof scratch, 0);
     if (n > 0) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     if (n < 0 && errno == EINTR) continue;
@@ -98,7 +99,7 @@ void WriterLoop::set_want_write(Stream& stream, bool want) {
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u);
   ev.data.u64 = stream.id;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, stream.fd, &ev);
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, stream.fd(), &ev);
 }
 
 void WriterLoop::close_stream(StreamId id, CloseReason reason) {
@@ -107,16 +108,9 @@ void WriterLoop::close_stream(StreamId id, CloseReason reason) {
   std::unique_ptr<Stream> stream = std::move(it->second);
   streams_.erase(it);
   stream_count_.store(streams_.size(), std::memory_order_relaxed);
-  if (stream->fd >= 0) {
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, stream->fd, nullptr);
-    try {
-      stream->socket.shutdown();
-    } catch (...) {
-    }
-    try {
-      stream->socket.close();
-    } catch (...) {
-    }
+  if (stream->socket.valid()) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, stream->fd(), nullptr);
+    stream->socket.shutdown_and_close();
   }
   stream->stats->queued.store(0, Metrics::relaxed);
   metrics_.count(reason);

@@ -3,14 +3,18 @@
 // Inside a writer loop: what one stream is while the loop owns it. Touched
 // only by the loop's thread (writer_loop.cpp decides what goes in a queue,
 // stream_output.cpp writes it out).
+//
+// Kept small: a server holds one of these per open stream, and most streams
+// sit idle. An idle stream is this struct in the loop's map node, its socket
+// a bare descriptor and its queue empty, with no heap storage of its own
+// (docs/architecture.md, "Memory per stream").
 
-#include <deque>
 #include <memory>
 #include <string>
 
-#include <Poco/Net/StreamSocket.h>
-
+#include "sse/stream/socket_fd.hpp"
 #include "sse/stream/writer_loop.hpp"
+#include "stream/ring_queue.hpp"
 
 namespace sse {
 namespace detail {
@@ -31,17 +35,18 @@ struct Chunk {
 
 struct WriterLoop::Stream {
   StreamId id = 0;
-  Poco::Net::StreamSocket socket;
-  int fd = -1;  // -1 until post_connect
-  std::deque<detail::Chunk> queue;
+  SocketFd socket;  // invalid until post_connect
+  bool want_write = false;
+  bool dirty = false;
+  bool close_after_flush = false;  // the farewell is queued: nothing more goes in
+  detail::RingQueue<detail::Chunk> queue;
   size_t front_offset = 0;  // bytes of queue.front() already written
   size_t live_queued = 0;
   int64_t last_event_steady_ms = 0;
   int64_t expires_at_ms = 0;
-  bool want_write = false;
-  bool dirty = false;
-  bool close_after_flush = false;  // the farewell is queued: nothing more goes in
   std::shared_ptr<StreamStats> stats;
+
+  int fd() const { return socket.get(); }
 
   void push(detail::Chunk chunk) {
     if (chunk.live) ++live_queued;

@@ -1,7 +1,11 @@
 #include "sse/stream/writer_loop.hpp"
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,9 +16,9 @@
 
 #include <fmt/format.h>
 
-#include "stream/stream_state.hpp"
 #include "sse/util/time_format.hpp"
 #include "sse/wire/encoder.hpp"
+#include "stream/stream_state.hpp"
 
 namespace sse {
 namespace {
@@ -43,12 +47,20 @@ Error start_error(std::string_view what, int error) {
   return Error::internal(std::move(message));
 }
 
+// Non-blocking, and no Nagle delay: an event goes out when it is written.
+// False when the descriptor is not (or no longer) a socket.
+bool make_stream_socket(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return false;
+  const int one = 1;
+  return ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<WriterLoop>> WriterLoop::create(WriterOptions settings, const Clock& clock,
                                                        Metrics& metrics, ClosedCallback on_closed) {
-  std::unique_ptr<WriterLoop> loop(
-      new WriterLoop(settings, clock, metrics, std::move(on_closed)));
+  std::unique_ptr<WriterLoop> loop(new WriterLoop(settings, clock, metrics, std::move(on_closed)));
   if (Status started = loop->start(); !started) return started.error();
   return loop;
 }
@@ -111,8 +123,8 @@ bool WriterLoop::post(Command command) {
 }
 
 bool WriterLoop::post_add(NewStream stream) { return post(std::move(stream)); }
-bool WriterLoop::post_connect(StreamId id, Poco::Net::StreamSocket socket) {
-  return post(Connect{id, std::move(socket)});
+bool WriterLoop::post_connect(StreamId id, SocketFd socket) {
+  return post(Connect{id, std::move(socket)});  // refused: the command, and the socket, go
 }
 bool WriterLoop::post_deliver(EventPtr event, std::vector<StreamId> targets) {
   return post(Deliver{std::move(event), std::move(targets)});
@@ -221,26 +233,18 @@ void WriterLoop::add(NewStream& incoming) {
 
 void WriterLoop::connect(Connect& connect) {
   auto it = streams_.find(connect.id);
-  if (it == streams_.end()) {  // closed (kicked, shut down) before its socket came
-    try {
-      connect.socket.close();
-    } catch (...) {
-    }
-    return;
-  }
+  // Closed (kicked, shut down) before its socket came: the socket goes with
+  // the command.
+  if (it == streams_.end()) return;
   Stream& stream = *it->second;
-  stream.socket = std::move(connect.socket);
-  stream.fd = stream.socket.impl()->sockfd();
-  try {
-    stream.socket.setBlocking(false);
-    stream.socket.setNoDelay(true);
-  } catch (...) {
+  if (!connect.socket.valid() || !make_stream_socket(connect.socket.get())) {
     return close_stream(stream.id, CloseReason::kClientGone);
   }
+  stream.socket = std::move(connect.socket);
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLRDHUP;
   ev.data.u64 = stream.id;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stream.fd, &ev) != 0) {
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stream.fd(), &ev) != 0) {
     return close_stream(stream.id, CloseReason::kWriteError);
   }
   mark_dirty(stream);

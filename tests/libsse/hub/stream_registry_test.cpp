@@ -48,8 +48,7 @@ struct OneLoop {
 
 }  // namespace
 
-TEST_CASE("registry: delivered counts only the streams whose writer loop took the event",
-          "[hub]") {
+TEST_CASE("registry: delivered counts only the streams whose writer loop took the event", "[hub]") {
   OneLoop w;
   StreamRegistry registry({w.loop.get()}, 0);
   REQUIRE(registry.add(chat_request("alice", "general"), 0).ok());
@@ -74,7 +73,7 @@ TEST_CASE("registry: a resuming stream gets its replay, then live events, in ord
   REQUIRE(added.ok());
   REQUIRE(added->replay_after == EventId{1});
   auto [client, server] = tcp_pair();
-  REQUIRE(registry.connect(added->id, server));
+  REQUIRE(registry.connect(added->id, sse::SocketFd::take(server)));
   Reader reader(client);
 
   const EventPtr e2 = chat_event_in(2, "general"), e3 = chat_event_in(3, "general");
@@ -99,7 +98,8 @@ TEST_CASE("registry: a resuming stream gets its replay, then live events, in ord
   CHECK(reader.received() == expected);
 }
 
-TEST_CASE("registry: abandon takes the stream out with its ticket, and refuse_new refuses", "[hub]") {
+TEST_CASE("registry: abandon takes the stream out with its ticket, and refuse_new refuses",
+          "[hub]") {
   OneLoop w;
   StreamRegistry registry({w.loop.get()}, 0);
   auto limiter = ConnectionLimiter::create(10, 10);

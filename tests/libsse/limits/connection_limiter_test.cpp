@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -207,4 +208,31 @@ TEST_CASE("connection limiter: concurrent admissions never pass the bounds", "[l
   CHECK(limiter->open_total() == 0);
   CHECK(limiter->open_for("even") == 0);
   CHECK(limiter->open_for("odd") == 0);
+}
+
+TEST_CASE("connection limiter: tickets count right while the table of users grows and shrinks",
+          "[limits]") {
+  // A ticket finds its user's entry by address, not by name: the entry must
+  // stay put while other users come and go and the table rehashes.
+  auto limiter = ConnectionLimiter::create(10'000, 3);
+  Ticket first = admitted(*limiter, "alice");
+  std::vector<Ticket> others;
+  for (int i = 0; i < 2000; ++i) others.push_back(admitted(*limiter, "user-" + std::to_string(i)));
+  Ticket second = admitted(*limiter, "alice");
+  CHECK(limiter->open_for("alice") == 2);
+  others.erase(others.begin(), others.begin() + 1500);
+  CHECK(limiter->open_for("user-1499") == 0);
+  CHECK(limiter->open_for("user-1500") == 1);
+
+  first.release();
+  CHECK(limiter->open_for("alice") == 1);
+  second.release();
+  CHECK(limiter->open_for("alice") == 0);
+  CHECK(limiter->open_total() == 500);
+
+  // Gone from the table, alice starts again from zero, up to her bound.
+  std::vector<Ticket> again;
+  for (int i = 0; i < 3; ++i) again.push_back(admitted(*limiter, "alice"));
+  CHECK(limiter->admit("alice").refusal == AdmissionRefusal::kPerUser);
+  CHECK(limiter->open_total() == 503);
 }

@@ -184,7 +184,8 @@ inline WriterOptions quiet_settings() {
 }
 
 inline std::unique_ptr<WriterLoop> make_loop(WriterOptions settings, const sse::Clock& clock,
-                                      Metrics& metrics, WriterLoop::ClosedCallback on_closed) {
+                                             Metrics& metrics,
+                                             WriterLoop::ClosedCallback on_closed) {
   auto loop = WriterLoop::create(settings, clock, metrics, std::move(on_closed));
   REQUIRE(loop.ok());
   return std::move(*loop);
@@ -203,7 +204,7 @@ struct Harness {
     auto [client, server] = tcp_pair();
     loop.post_add(NewStream{id, kPreamble, expires_at_ms,
                             stats ? std::move(stats) : std::make_shared<StreamStats>()});
-    loop.post_connect(id, server);
+    loop.post_connect(id, sse::SocketFd::take(server));
     return Client(client);
   }
 

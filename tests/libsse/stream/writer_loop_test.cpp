@@ -46,7 +46,7 @@ TEST_CASE("writer loop: events queued before the socket arrives go out after the
   CHECK(stats->bytes_sent == 0);
   CHECK(stats->queued == 4);  // the preamble and three events wait for the socket
 
-  h.loop.post_connect(7, server_socket);
+  h.loop.post_connect(7, sse::SocketFd::take(server_socket));
   Client client(client_socket);
   const std::string expected = kPreamble + wire(events);
   REQUIRE(client.read_bytes(expected.size()));
@@ -78,7 +78,7 @@ TEST_CASE("writer loop: large events survive partial writes, byte for byte", "[w
   server_socket.setSendBufferSize(8 * 1024);  // the kernel takes a few KB per writev
   auto stats = std::make_shared<StreamStats>();
   h.loop.post_add(NewStream{1, kPreamble, 0, stats});
-  h.loop.post_connect(1, server_socket);
+  h.loop.post_connect(1, sse::SocketFd::take(server_socket));
   Client client(client_socket);
 
   std::vector<EventPtr> events;
@@ -175,7 +175,7 @@ TEST_CASE("writer loop: a client that does not read is dropped as slow", "[write
   server_socket.setSendBufferSize(4096);
   auto stats = std::make_shared<StreamStats>();
   h.loop.post_add(NewStream{1, kPreamble, 0, stats});
-  h.loop.post_connect(1, server_socket);
+  h.loop.post_connect(1, sse::SocketFd::take(server_socket));
   Client fast = h.open(2);
 
   const std::string big(64 * 1024, 'x');
@@ -251,7 +251,7 @@ TEST_CASE("writer loop: a stream closed before its socket came never writes to i
   h.loop.post_add(NewStream{1, kPreamble, 0, stats});
   h.loop.post_deliver(event(1), {1});
   h.loop.post_close(1, CloseReason::kKicked);
-  h.loop.post_connect(1, server_socket);
+  h.loop.post_connect(1, sse::SocketFd::take(server_socket));
   server_socket = Poco::Net::StreamSocket();  // the loop now holds the only server end
   h.sync();
 

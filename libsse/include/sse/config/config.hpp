@@ -25,7 +25,7 @@ struct ServerConfig {
   int threads = 16;        // HTTP request workers (1..1024); open streams hold none
   int writer_threads = 0;  // stream writer loops (0..1024); 0 = one per core
   std::chrono::milliseconds request_timeout{10000};  // a request must arrive within this (> 0)
-  int max_queued_requests = 256;                     // Poco HTTPServer accept queue (>= 1)
+  int max_queued_requests = 16384;                   // Poco HTTPServer accept queue (>= 1)
 
   bool operator==(const ServerConfig&) const = default;
 };

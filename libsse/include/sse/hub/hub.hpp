@@ -94,7 +94,7 @@ class Hub {
   Status start(const HubOptions& settings);
 
   // PendingStream's two ends.
-  void connect(StreamId id, Poco::Net::StreamSocket socket);
+  void connect(StreamId id, SocketFd socket);
   void abandon(StreamId id);
 
   void on_closed(StreamId id);  // a writer loop's thread

@@ -39,8 +39,11 @@ class PendingStream {
   bool replay_complete() const { return replay_complete_; }
 
   // Hands over the socket: response headers sent and flushed, detached from
-  // Poco. From here the writer loop owns the socket; if the stream was closed
-  // meanwhile (kicked, shut down), the socket is closed. Consumes the handle.
+  // Poco. Its descriptor is taken out of it (SocketFd::take, on the calling
+  // thread): `socket` and every copy of it, the connection's own included,
+  // are left uninitialized, and the writer loop alone closes the descriptor.
+  // If the stream was closed meanwhile (kicked, shut down), the socket is
+  // closed. Consumes the handle.
   void connect(Poco::Net::StreamSocket socket) &&;
 
  private:

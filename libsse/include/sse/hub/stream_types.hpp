@@ -23,7 +23,7 @@ struct StreamOwner {
 // A stream about to open: admitted, its response not yet sent.
 struct StreamRequest {
   Subscription subscription;
-  StreamOwner owner;
+  StreamOwner owner;                    // owner.user_id is subscription.user_id
   ConnectionLimiter::Ticket ticket;     // its place under the connection limits
   std::optional<EventId> resume_after;  // Last-Event-ID
   int64_t expires_at_ms = 0;            // token expiry (wall clock), 0 = never

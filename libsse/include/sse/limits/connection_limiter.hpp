@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 namespace sse {
 
@@ -20,12 +21,13 @@ class ConnectionLimiter : public std::enable_shared_from_this<ConnectionLimiter>
   class Ticket {
    public:
     Ticket() = default;
-    Ticket(Ticket&&) noexcept = default;
+    Ticket(Ticket&& other) noexcept
+        : limiter_(std::move(other.limiter_)), user_(std::exchange(other.user_, nullptr)) {}
     Ticket& operator=(Ticket&& other) noexcept {
       if (this != &other) {
         release();
         limiter_ = std::move(other.limiter_);
-        user_ = std::move(other.user_);
+        user_ = std::exchange(other.user_, nullptr);
       }
       return *this;
     }
@@ -35,10 +37,15 @@ class ConnectionLimiter : public std::enable_shared_from_this<ConnectionLimiter>
 
    private:
     friend class ConnectionLimiter;
-    Ticket(std::shared_ptr<ConnectionLimiter> limiter, std::string user)
-        : limiter_(std::move(limiter)), user_(std::move(user)) {}
+    using UserCount = std::pair<const std::string, size_t>;  // an entry of per_user_
+    Ticket(std::shared_ptr<ConnectionLimiter> limiter, UserCount* user)
+        : limiter_(std::move(limiter)), user_(user) {}
     std::shared_ptr<ConnectionLimiter> limiter_;
-    std::string user_;
+    // The user's entry in the limiter's table, null for an anonymous stream.
+    // It stays while any ticket of the user does (entries of an unordered_map
+    // do not move), so a ticket needs no copy of the user id: an open stream
+    // holds its ticket for as long as it is open.
+    UserCount* user_ = nullptr;
   };
 
   static std::shared_ptr<ConnectionLimiter> create(size_t max_total, size_t max_per_user);
@@ -56,7 +63,7 @@ class ConnectionLimiter : public std::enable_shared_from_this<ConnectionLimiter>
  private:
   ConnectionLimiter(size_t max_total, size_t max_per_user)
       : max_total_(max_total), max_per_user_(max_per_user) {}
-  void release(const std::string& user_id);
+  void release(Ticket::UserCount* user);
 
   const size_t max_total_;
   const size_t max_per_user_;

@@ -25,11 +25,10 @@
 #include <variant>
 #include <vector>
 
-#include <Poco/Net/StreamSocket.h>
-
 #include "sse/event/event.hpp"
 #include "sse/metrics/metrics.hpp"
 #include "sse/stream/close_reason.hpp"
+#include "sse/stream/socket_fd.hpp"
 #include "sse/util/clock.hpp"
 #include "sse/util/result.hpp"
 
@@ -87,9 +86,11 @@ class WriterLoop {
   // in the order they were posted. They return false, and do nothing, once
   // the loop has stopped: a stream refused that way is never reported closed.
   bool post_add(NewStream stream);
-  // The stream's socket: response headers sent, detached from Poco. The
-  // socket of a stream that is already closed is closed.
-  bool post_connect(StreamId id, Poco::Net::StreamSocket socket);
+  // The stream's socket (response headers sent, taken from Poco with
+  // SocketFd::take): the loop makes it non-blocking and owns it from here.
+  // The socket of a stream that is already closed, or of a loop that has
+  // stopped, is closed.
+  bool post_connect(StreamId id, SocketFd socket);
   bool post_deliver(EventPtr event, std::vector<StreamId> targets);
   // Replayed events: written like delivered ones but not counted against
   // max_queued (the hub paces replays by StreamStats::queued).
@@ -106,7 +107,7 @@ class WriterLoop {
  private:
   struct Connect {
     StreamId id;
-    Poco::Net::StreamSocket socket;
+    SocketFd socket;
   };
   struct Deliver {
     EventPtr event;
