@@ -235,9 +235,24 @@ void Run::publish_phase() {
   streamed_ = true;
 }
 
+// Ends at the deadline, or once everything expected has arrived and nothing
+// more has come for a quiet moment: the live count also holds deliveries of
+// publishes whose answer was lost (a restart cut the connection), so reaching
+// `expected` alone does not prove every expected delivery is in.
 void Run::drain(int64_t deadline_ns) {
+  constexpr int64_t kQuietNs = 300'000'000;
   const uint64_t expected = publisher_->live().expected.load();
-  while (!interrupted() && now_ns() < deadline_ns && sums().received < expected) tick("draining");
+  uint64_t seen = sums().received;
+  int64_t changed_at = now_ns();
+  while (!interrupted() && now_ns() < deadline_ns) {
+    const uint64_t received = sums().received;
+    if (received != seen) {
+      seen = received;
+      changed_at = now_ns();
+    }
+    if (received >= expected && now_ns() - changed_at >= kQuietNs) break;
+    tick("draining");
+  }
 }
 
 void Run::hold_phase() {

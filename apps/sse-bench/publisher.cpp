@@ -17,7 +17,6 @@
 namespace sse::bench {
 namespace {
 
-constexpr uint64_t kWakeTag = ~uint64_t{0};
 constexpr int64_t kRetryDelayNs = 200 * kNsPerMs;
 constexpr size_t kMaxHeadBytes = 64 * 1024;
 
@@ -45,20 +44,10 @@ Publisher::~Publisher() {
   for (auto& c : connections_) {
     if (c.fd >= 0) ::close(c.fd);
   }
-  if (epoll_fd_ >= 0) ::close(epoll_fd_);
-  if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 Status Publisher::start() {
-  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0) {
-    return Error::unavailable(std::string("cannot create an epoll loop: ") + std::strerror(errno));
-  }
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = kWakeTag;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  if (auto opened = epoll_.open(); !opened) return opened;
   buffer_.resize(64 * 1024);
   try {
     thread_ = std::thread([this] { run(); });
@@ -72,16 +61,12 @@ void Publisher::go(int64_t t0_ns, std::vector<uint64_t> counted) {
   t0_ns_ = t0_ns;
   counted_ = std::move(counted);
   go_.store(true, std::memory_order_release);
-  const uint64_t one = 1;
-  [[maybe_unused]] auto ignored = ::write(wake_fd_, &one, sizeof one);
+  epoll_.wake();
 }
 
 void Publisher::stop() {
   stop_.store(true);
-  if (wake_fd_ >= 0) {
-    const uint64_t one = 1;
-    [[maybe_unused]] auto ignored = ::write(wake_fd_, &one, sizeof one);
-  }
+  epoll_.wake();
 }
 
 void Publisher::join() {
@@ -107,13 +92,12 @@ void Publisher::run() {
     }
     publish_live();
     const timespec timeout = next_timeout(now);
-    const int n =
-        epoll_pwait2(epoll_fd_, events.data(), static_cast<int>(events.size()), &timeout, nullptr);
+    const int n = epoll_pwait2(epoll_.fd(), events.data(), static_cast<int>(events.size()),
+                               &timeout, nullptr);
     for (int e = 0; e < n; ++e) {
       const uint64_t t = events[e].data.u64;
-      if (t == kWakeTag) {
-        uint64_t drained;
-        [[maybe_unused]] auto ignored = ::read(wake_fd_, &drained, sizeof drained);
+      if (t == WakeableEpoll::kWakeTag) {
+        epoll_.drain();
         continue;
       }
       Connection& c = connections_[static_cast<uint32_t>(t)];
@@ -362,7 +346,7 @@ void Publisher::watch(Connection& c, uint32_t events, bool add) {
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = (uint64_t{c.generation} << 32) | static_cast<uint32_t>(&c - connections_.data());
-  ::epoll_ctl(epoll_fd_, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c.fd, &ev);
+  ::epoll_ctl(epoll_.fd(), add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c.fd, &ev);
 }
 
 timespec Publisher::next_timeout(int64_t now) const {

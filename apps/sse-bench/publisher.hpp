@@ -35,6 +35,7 @@
 #include "sse-bench/response_head.hpp"
 #include "sse-bench/seq_set.hpp"
 #include "sse-bench/target.hpp"
+#include "sse-bench/wakeable_epoll.hpp"
 
 namespace sse::bench {
 
@@ -123,8 +124,7 @@ class Publisher {
   const Settings& settings_;
   const PublishSettings& publish_;
   Address address_;
-  int epoll_fd_ = -1;
-  int wake_fd_ = -1;
+  WakeableEpoll epoll_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> go_{false};

@@ -35,6 +35,8 @@ bool SseScanner::feed(std::string_view bytes, EventSink& sink) {
 void SseScanner::restart() {
   carry_.clear();
   has_data_ = has_stamp_ = false;
+  id_buffer_ = last_id_;
+  has_id_buffer_ = has_last_id_;
   first_line_ = true;
 }
 
@@ -48,7 +50,12 @@ void SseScanner::line(const char* begin, const char* end, EventSink& sink) {
     if (end - begin >= 3 && std::memcmp(begin, "\xEF\xBB\xBF", 3) == 0) begin += 3;
   }
   if (begin == end) {
-    // 9.2.6: an empty line dispatches the event; one with no data is dropped.
+    // 9.2.6: an empty line dispatches the event: the last event ID string
+    // takes the buffer's value even when the event, having no data, is dropped.
+    if (has_id_buffer_) {
+      last_id_ = id_buffer_;
+      has_last_id_ = true;
+    }
     if (has_data_) {
       if (has_stamp_) {
         sink.on_stamped(stamp_);
@@ -97,10 +104,10 @@ void SseScanner::field(std::string_view name, std::string_view value) {
     return;
   }
   // 9.2.6: an id containing NULL is ignored; any other sets the last event
-  // ID buffer at once, whether or not its event is dispatched.
+  // ID buffer, which becomes the last id when its event is dispatched.
   if (is_id(name) && value.find('\0') == std::string_view::npos) {
-    last_id_.assign(value);
-    has_last_id_ = true;
+    id_buffer_.assign(value);
+    has_id_buffer_ = true;
   }
   // event, retry and unknown fields do not matter here.
 }

@@ -35,11 +35,15 @@ class SseScanner {
   // kMaxLineBytes; the scanner should then be dropped with its connection.
   bool feed(std::string_view bytes, EventSink& sink);
 
-  // The last `id:` value seen (WHATWG: the last event ID buffer), "" if none.
+  // The id of the last event dispatched (WHATWG: the last event ID string,
+  // what a reconnect sends as Last-Event-ID), "" if none. An `id:` line
+  // counts only once the blank line that ends its event has arrived: a stream
+  // cut inside an event must not resume after it.
   const std::string& last_id() const { return last_id_; }
   bool has_last_id() const { return has_last_id_; }
 
-  // Forgets a partial line and event (a new response begins); keeps the id.
+  // Forgets a partial line and event (a new response begins), and an id of
+  // that event; keeps the last dispatched id.
   void restart();
 
  private:
@@ -48,8 +52,10 @@ class SseScanner {
 
   std::string carry_;  // an incomplete line from the previous feed
   std::string last_id_;
+  std::string id_buffer_;  // WHATWG: the last event ID buffer, committed at dispatch
   Stamp stamp_;
   bool has_last_id_ = false;
+  bool has_id_buffer_ = false;
   bool has_data_ = false;
   bool has_stamp_ = false;
   bool first_line_ = true;

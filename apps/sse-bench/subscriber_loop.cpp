@@ -16,7 +16,6 @@
 namespace sse::bench {
 namespace {
 
-constexpr uint64_t kWakeTag = ~uint64_t{0};
 constexpr size_t kReadBytes = 256 * 1024;
 constexpr size_t kMaxHeadBytes = 64 * 1024;
 constexpr size_t kMaxOpensPerTurn = 2048;  // then serve the sockets already open
@@ -44,20 +43,10 @@ SubscriberLoop::SubscriberLoop(const SubscriberPlan& plan, int index, int loops)
 SubscriberLoop::~SubscriberLoop() {
   stop();
   join();
-  if (epoll_fd_ >= 0) ::close(epoll_fd_);
-  if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 Status SubscriberLoop::start() {
-  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0) {
-    return Error::unavailable(std::string("cannot create an epoll loop: ") + std::strerror(errno));
-  }
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = kWakeTag;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  if (auto opened = epoll_.open(); !opened) return opened;
   buffer_.resize(kReadBytes);
   try {
     thread_ = std::thread([this] { run(); });
@@ -69,10 +58,7 @@ Status SubscriberLoop::start() {
 
 void SubscriberLoop::stop() {
   stop_.store(true);
-  if (wake_fd_ >= 0) {
-    const uint64_t one = 1;
-    [[maybe_unused]] auto ignored = ::write(wake_fd_, &one, sizeof one);
-  }
+  epoll_.wake();
 }
 
 void SubscriberLoop::join() {
@@ -83,8 +69,7 @@ std::vector<uint64_t> SubscriberLoop::count_established() {
   std::unique_lock lock(count_mutex_);
   count_answer_.reset();
   count_flag_.store(true, std::memory_order_release);
-  const uint64_t one = 1;
-  [[maybe_unused]] auto ignored = ::write(wake_fd_, &one, sizeof one);
+  epoll_.wake();
   count_cv_.wait(lock, [this] { return count_answer_.has_value() || finished_; });
   if (!count_answer_) {
     // The thread has ended; its state is ours to read now.
@@ -100,14 +85,13 @@ void SubscriberLoop::run() {
     const int64_t now = now_ns();
     open_due(now);
     if (!waiting_.empty()) retry_due(now);
-    const int n =
-        epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), next_timeout_ms(now));
+    const int n = epoll_wait(epoll_.fd(), events.data(), static_cast<int>(events.size()),
+                             next_timeout_ms(now));
     publish_start_ = plan_.publish_start_ns->load(std::memory_order_acquire);
     for (int e = 0; e < n; ++e) {
       const uint64_t t = events[e].data.u64;
-      if (t == kWakeTag) {
-        uint64_t drained;
-        [[maybe_unused]] auto ignored = ::read(wake_fd_, &drained, sizeof drained);
+      if (t == WakeableEpoll::kWakeTag) {
+        epoll_.drain();
         continue;
       }
       Subscriber& s = subscribers_[static_cast<uint32_t>(t)];
@@ -379,7 +363,7 @@ void SubscriberLoop::watch(Subscriber& s, uint32_t events, bool add) {
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = tag(s.generation, static_cast<size_t>(&s - subscribers_.data()));
-  ::epoll_ctl(epoll_fd_, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s.fd, &ev);
+  ::epoll_ctl(epoll_.fd(), add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s.fd, &ev);
 }
 
 void SubscriberLoop::answer_count_request() {

@@ -27,6 +27,7 @@
 #include "sse-bench/seq_set.hpp"
 #include "sse-bench/sse_scanner.hpp"
 #include "sse-bench/target.hpp"
+#include "sse-bench/wakeable_epoll.hpp"
 
 namespace sse::bench {
 
@@ -154,8 +155,7 @@ class SubscriberLoop : private EventSink {
   const SubscriberPlan& plan_;
   const int index_;
   const int loops_;
-  int epoll_fd_ = -1;
-  int wake_fd_ = -1;
+  WakeableEpoll epoll_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
 

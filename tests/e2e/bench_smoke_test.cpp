@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sse/util/exit_codes.hpp"
@@ -130,6 +131,61 @@ TEST_CASE("sse-bench: ten users' notifications reach only their own streams", "[
   CHECK(field(result, "lost") == 0);
   CHECK(field(result, "duplicates") == 0);
   CHECK(field(result, "misrouted") == 0);
+}
+
+// The restart storm at small scale: every stream is dropped by a SIGTERM,
+// reconnects at once with its Last-Event-ID to the restarted server (same
+// port, same SQLite log) and gets exactly the events it missed.
+TEST_CASE("sse-bench: streams reconnect across a restart and miss nothing", "[bench]") {
+  ServerProcess server({{"SSE_LIMITS_MAX_CONNECTIONS", "2000"},
+                        {"SSE_LIMITS_MAX_CONNECTIONS_PER_USER", "2000"},
+                        {"SSE_LIMITS_PUBLISH_RATE", "100000"},
+                        {"SSE_LIMITS_PUBLISH_BURST", "100000"}});
+  Child bench({bench_bin(),
+               "--json",
+               "--strict",
+               "--progress",
+               "never",
+               "--reconnect",
+               "--url",
+               server.url() + "/realtime/stream?entityType=bench",
+               "-n",
+               "200",
+               "-H",
+               "Authorization: Bearer " + kDemoToken,
+               "--publish-url",
+               server.url() + "/realtime/update",
+               "--publish-header",
+               "Content-Type: application/json",
+               "--publish-header",
+               "Authorization: Bearer " + kDemoToken,
+               "--body",
+               R"({"entityType":"bench","entityId":"1","action":"update","data":"{stamp}"})",
+               "--rate",
+               "20",
+               "--duration",
+               "6s",
+               "--warmup",
+               "500ms",
+               "--drain",
+               "60s"});
+  REQUIRE(wait_for_streams(server.port(), 200, "", 60s));
+  std::this_thread::sleep_for(1500ms);  // into the publishing phase: events before and after
+  REQUIRE(server.stop(SIGTERM, 30s) == 0);
+  server.restart();
+
+  const auto code = bench.wait(180s);
+  INFO("stdout: " << bench.out() << "\nstderr: " << bench.err());
+  REQUIRE(code == 0);
+  const std::string& out = bench.out();
+  CHECK(json_int(out, "established") == 200);
+  CHECK(json_int(out, "reconnects") >= 200);
+  const long long published = json_int(out, "published");
+  CHECK(published > 0);
+  CHECK(json_int(out, "expected") == published * 200);
+  CHECK(json_int(out, "received") == json_int(out, "expected"));
+  CHECK(json_int(out, "lost") == 0);
+  CHECK(json_int(out, "duplicates") == 0);
 }
 
 TEST_CASE("sse-bench: subscribe only holds the streams for the duration", "[bench]") {

@@ -171,3 +171,17 @@ TEST_CASE("sse-bench scanner: restart drops a partial event and keeps the last i
   CHECK(recorder.events == std::vector<std::string>{"2/2/2"});
   CHECK(scanner.last_id() == "8");
 }
+
+// A stream cut between an event's id line and its blank line: reconnecting
+// must resume after the last whole event, not after the one never received.
+TEST_CASE("sse-bench scanner: an id counts only once its event is complete", "[sse-bench]") {
+  SseScanner scanner;
+  Recorder recorder;
+  REQUIRE(scanner.feed("id: 6\ndata: sb:1:1:1\n\nid: 7\ndata: sb:1:2:2\n", recorder));
+  CHECK(scanner.last_id() == "6");
+  scanner.restart();
+  CHECK(scanner.last_id() == "6");
+  REQUIRE(scanner.feed("id: 7\ndata: sb:1:2:2\n\n", recorder));
+  CHECK(scanner.last_id() == "7");
+  CHECK(recorder.events == std::vector<std::string>{"1/1/1", "1/2/2"});
+}
