@@ -41,7 +41,7 @@ class RingQueue {
 
   void push_back(T value) {
     if (size_ == capacity_) grow();
-    ::new (static_cast<void*>(&slots()[(head_ + size_) & (capacity_ - 1)])) T(std::move(value));
+    ::new (static_cast<void*>(storage() + ((head_ + size_) & (capacity_ - 1)))) T(std::move(value));
     ++size_;
   }
 
@@ -64,6 +64,9 @@ class RingQueue {
  private:
   static constexpr uint32_t kFirstHeapCapacity = 4;
 
+  // Where the slots are, for constructing an item in an empty one.
+  T* storage() { return heap_ ? heap_ : reinterpret_cast<T*>(inline_); }
+  // The slots, for reaching items that live in them.
   T* slots() { return heap_ ? heap_ : std::launder(reinterpret_cast<T*>(inline_)); }
   const T* slots() const {
     return heap_ ? heap_ : std::launder(reinterpret_cast<const T*>(inline_));
