@@ -43,6 +43,29 @@ CommandResult run_bench(const ServerProcess& server, std::vector<std::string> ar
   return result;
 }
 
+// `connections` subscribers of /realtime/stream?entityType=bench and a
+// publisher to it, as the demo user; then `extra` (rate, duration, ...).
+std::vector<std::string> realtime_args(const ServerProcess& server, int connections,
+                                       std::vector<std::string> extra) {
+  std::vector<std::string> args = {
+      "--url",
+      server.url() + "/realtime/stream?entityType=bench",
+      "-n",
+      std::to_string(connections),
+      "-H",
+      "Authorization: Bearer " + kDemoToken,
+      "--publish-url",
+      server.url() + "/realtime/update",
+      "--publish-header",
+      "Content-Type: application/json",
+      "--publish-header",
+      "Authorization: Bearer " + kDemoToken,
+      "--body",
+      R"({"entityType":"bench","entityId":"1","action":"update","data":"{stamp}"})"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
 long long field(const CommandResult& result, const std::string& name) {
   return json_int(result.out, name);
 }
@@ -52,26 +75,8 @@ long long field(const CommandResult& result, const std::string& name) {
 TEST_CASE("sse-bench: 300 realtime subscribers receive every publish exactly once", "[bench]") {
   ServerProcess server(kBenchEnv);
   const auto result = run_bench(
-      server, {"--url",
-               server.url() + "/realtime/stream?entityType=bench",
-               "-n",
-               "300",
-               "-H",
-               "Authorization: Bearer " + kDemoToken,
-               "--publish-url",
-               server.url() + "/realtime/update",
-               "--publish-header",
-               "Content-Type: application/json",
-               "--publish-header",
-               "Authorization: Bearer " + kDemoToken,
-               "--body",
-               R"({"entityType":"bench","entityId":"{ch}","action":"update","data":"{stamp}"})",
-               "--rate",
-               "50",
-               "--duration",
-               "2s",
-               "--warmup",
-               "500ms"});
+      server,
+      realtime_args(server, 300, {"--rate", "50", "--duration", "2s", "--warmup", "500ms"}));
   INFO(result.out << result.err);
   REQUIRE(result.exit_code == 0);
   CHECK(field(result, "connections") == 300);
@@ -141,34 +146,14 @@ TEST_CASE("sse-bench: streams reconnect across a restart and miss nothing", "[be
                         {"SSE_LIMITS_MAX_CONNECTIONS_PER_USER", "2000"},
                         {"SSE_LIMITS_PUBLISH_RATE", "100000"},
                         {"SSE_LIMITS_PUBLISH_BURST", "100000"}});
-  Child bench({bench_bin(),
-               "--json",
-               "--strict",
-               "--progress",
-               "never",
-               "--reconnect",
-               "--url",
-               server.url() + "/realtime/stream?entityType=bench",
-               "-n",
-               "200",
-               "-H",
-               "Authorization: Bearer " + kDemoToken,
-               "--publish-url",
-               server.url() + "/realtime/update",
-               "--publish-header",
-               "Content-Type: application/json",
-               "--publish-header",
-               "Authorization: Bearer " + kDemoToken,
-               "--body",
-               R"({"entityType":"bench","entityId":"1","action":"update","data":"{stamp}"})",
-               "--rate",
-               "20",
-               "--duration",
-               "6s",
-               "--warmup",
-               "500ms",
-               "--drain",
-               "60s"});
+  std::vector<std::string> argv = {bench_bin(),  "--json", "--strict",
+                                   "--progress", "never",  "--reconnect"};
+  for (auto& arg :
+       realtime_args(server, 200,
+                     {"--rate", "20", "--duration", "6s", "--warmup", "500ms", "--drain", "60s"})) {
+    argv.push_back(arg);
+  }
+  Child bench(argv);
   REQUIRE(wait_for_streams(server.port(), 200, "", 60s));
   std::this_thread::sleep_for(1500ms);  // into the publishing phase: events before and after
   REQUIRE(server.stop(SIGTERM, 30s) == 0);

@@ -51,13 +51,12 @@ TEST_CASE("huge headers, 10,000 header lines and a 1 MB URL are refused", "[host
     const std::string too_large = "request_header_fields_too_large";
     expect_refused(raw_exchange(server.port(), get(target, "X-Big: " + big_value + "\r\n")), 431,
                    too_large);
-    expect_refused(raw_exchange(server.port(),
-                                get(target, "Authorization: Bearer " + big_value + "\r\n")),
-                   431, too_large);
+    expect_refused(
+        raw_exchange(server.port(), get(target, "Authorization: Bearer " + big_value + "\r\n")),
+        431, too_large);
     expect_refused(raw_exchange(server.port(), get(target, many_lines)), 431, too_large);
     // A header name as long as a value may be.
-    expect_refused(raw_exchange(server.port(), get(target, big_value + ": v\r\n")), 431,
-                   too_large);
+    expect_refused(raw_exchange(server.port(), get(target, big_value + ": v\r\n")), 431, too_large);
     // RFC 9112 3: 414 for a request target over 16 KiB, in the query or the path.
     expect_refused(raw_exchange(server.port(), get(target + mega_query)), 414, "uri_too_long");
     expect_refused(raw_exchange(server.port(), get("/" + std::string(1024 * 1024, 'p') + target)),
@@ -65,18 +64,18 @@ TEST_CASE("huge headers, 10,000 header lines and a 1 MB URL are refused", "[host
   }
   // Just over the limits: one value of 8193 bytes, 101 headers, a 16385-byte target.
   expect_refused(
-      raw_exchange(server.port(), get("/health", "X-Big: " + std::string(8193, 'a') + "\r\n")),
-      431, "request_header_fields_too_large");
+      raw_exchange(server.port(), get("/health", "X-Big: " + std::string(8193, 'a') + "\r\n")), 431,
+      "request_header_fields_too_large");
   std::string lines_101;
   for (int i = 0; i < 100; ++i) lines_101 += "X-Line-" + std::to_string(i) + ": v\r\n";
   expect_refused(raw_exchange(server.port(), get("/health", lines_101)), 431,
                  "request_header_fields_too_large");  // with Host, 101
-  expect_refused(raw_exchange(server.port(), get("/health?x=" + std::string(16385 - 10, 'u'))),
-                 414, "uri_too_long");
+  expect_refused(raw_exchange(server.port(), get("/health?x=" + std::string(16385 - 10, 'u'))), 414,
+                 "uri_too_long");
   // At the limits, fine: a value of 8192 bytes, 100 headers, a 16384-byte target.
   const std::string close = "Connection: close\r\n";
-  CHECK(raw_exchange(server.port(), get("/health", "X-Big: " + std::string(8192, 'a') + "\r\n" +
-                                                       close))
+  CHECK(raw_exchange(server.port(),
+                     get("/health", "X-Big: " + std::string(8192, 'a') + "\r\n" + close))
             .statuses() == std::vector<int>{200});
   std::string lines_100;  // with Host and Connection
   for (int i = 0; i < 98; ++i) lines_100 += "X-Line-" + std::to_string(i) + ": v\r\n";
@@ -150,10 +149,9 @@ TEST_CASE("pipelined requests are answered in order, and a body is never run as 
   auto in_get = raw_exchange(server.port(), get("/health", length) + hidden);
   CHECK(in_get.statuses() == std::vector<int>{200});
   CHECK(in_get.bytes.find("\"connections\"") == std::string::npos);
-  auto in_refused_post =
-      raw_exchange(server.port(),
-                   "POST /chat/send HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
-                       length + "\r\n" + hidden);
+  auto in_refused_post = raw_exchange(
+      server.port(), "POST /chat/send HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+                         length + "\r\n" + hidden);
   CHECK(in_refused_post.statuses() == std::vector<int>{401});
   CHECK(in_refused_post.bytes.find("\"connections\"") == std::string::npos);
   {
@@ -191,10 +189,10 @@ TEST_CASE("HTTP/1.0 requests and streams work and close", "[hostile][http]") {
   CHECK(health.bytes.find(R"({"status":"ok"})") != std::string::npos);
 
   const std::string body = R"({"roomId":"general","message":"old client"})";
-  auto post = raw_exchange(server.port(),
-                           "POST /chat/send HTTP/1.0\r\nAuthorization: Bearer " + kAlice +
-                               "\r\nContent-Type: application/json\r\nContent-Length: " +
-                               std::to_string(body.size()) + "\r\n\r\n" + body);
+  auto post =
+      raw_exchange(server.port(), "POST /chat/send HTTP/1.0\r\nAuthorization: Bearer " + kAlice +
+                                      "\r\nContent-Type: application/json\r\nContent-Length: " +
+                                      std::to_string(body.size()) + "\r\n\r\n" + body);
   CHECK(post.statuses() == std::vector<int>{202});
   CHECK(post.closed);
 

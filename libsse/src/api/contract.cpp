@@ -9,8 +9,8 @@ namespace {
 
 using namespace event;
 
-constexpr std::array<std::string_view, 4> kNotificationEvents = {
-    kNotification, kErrorNotification, kSystemNotification, kHeartbeat};
+constexpr std::array<std::string_view, 4> kNotificationEvents = {kNotification, kErrorNotification,
+                                                                 kSystemNotification, kHeartbeat};
 constexpr std::array<std::string_view, 5> kRealtimeEvents = {kCreate, kUpdate, kDelete,
                                                              kStatusChange, kHeartbeat};
 constexpr std::array<std::string_view, 5> kChatEvents = {kMessage, kTyping, kUserJoined, kUserLeft,

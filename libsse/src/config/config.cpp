@@ -39,7 +39,8 @@ class Loader {
   // Applies one value; on failure the message names `where` and the key.
   Status set(const KeySpec& key, const RawValue& raw, std::string where) {
     if (Status status = detail::apply_key(key, raw, config_); !status) {
-      return Error::invalid_argument(fmt::format("{}: {}: {}", where, key.path(), status.message()));
+      return Error::invalid_argument(
+          fmt::format("{}: {}: {}", where, key.path(), status.message()));
     }
     origins_[key.path()] = std::move(where);
     return {};
@@ -65,20 +66,20 @@ Status load_file(Loader& loader, const std::string& path) {
   const auto at = [&path](const auto& thing) { return toml_location(path, thing); };
   for (const auto& [section, node] : root) {
     if (!detail::is_known_section(section.str())) {
-      return Error::invalid_argument(fmt::format("{}: unknown section [{}] (known: {})", at(section),
-                                    section.str(), known_sections()));
+      return Error::invalid_argument(fmt::format("{}: unknown section [{}] (known: {})",
+                                                 at(section), section.str(), known_sections()));
     }
     const auto* table = node.as_table();
     if (!table) {
       return Error::invalid_argument(fmt::format("{}: {}: expected a [{}] table of keys", at(node),
-                                    section.str(), section.str()));
+                                                 section.str(), section.str()));
     }
     for (const auto& [name, value] : *table) {
       const KeySpec* key = detail::find_key(section.str(), name.str());
       if (!key) {
-        return Error::invalid_argument(fmt::format("{}: unknown key {}.{} (known in [{}]: {})", at(name),
-                                      section.str(), name.str(), section.str(),
-                                      keys_of(section.str())));
+        return Error::invalid_argument(fmt::format("{}: unknown key {}.{} (known in [{}]: {})",
+                                                   at(name), section.str(), name.str(),
+                                                   section.str(), keys_of(section.str())));
       }
       if (Status status = loader.set(*key, RawValue{&value, {}}, at(value)); !status) {
         return status;
@@ -108,8 +109,9 @@ Status load_environment(Loader& loader, const std::map<std::string, std::string>
       if (name.rfind(prefix, 0) != 0) continue;
       std::string unknown = name.substr(prefix.size());
       for (char& c : unknown) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return Error::invalid_argument(fmt::format("{}: unknown key {}.{} (known in [{}]: {})", where, key.section,
-                                    unknown, key.section, keys_of(key.section)));
+      return Error::invalid_argument(fmt::format("{}: unknown key {}.{} (known in [{}]: {})", where,
+                                                 key.section, unknown, key.section,
+                                                 keys_of(key.section)));
     }
   }
   return {};
@@ -158,13 +160,16 @@ Result<Config> load_config(const std::optional<std::string>& path,
   Loader loader;
   if (path) {
     loader.config().source = *path;
-    if (Status status = load_file(loader, *path); !status) return Error::invalid_argument(status.message());
+    if (Status status = load_file(loader, *path); !status)
+      return Error::invalid_argument(status.message());
   }
-  if (Status status = load_environment(loader, env); !status) return Error::invalid_argument(status.message());
+  if (Status status = load_environment(loader, env); !status)
+    return Error::invalid_argument(status.message());
   if (Status status = load_overrides(loader, overrides); !status) {
     return Error::invalid_argument(status.message());
   }
-  if (Status status = check_combinations(loader); !status) return Error::invalid_argument(status.message());
+  if (Status status = check_combinations(loader); !status)
+    return Error::invalid_argument(status.message());
   return std::move(loader.config());
 }
 

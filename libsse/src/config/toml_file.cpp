@@ -17,10 +17,13 @@ Result<std::string> read_text(const std::string& path) {
     return Error::io_error(fmt::format("cannot read config file \"{}\": it is a directory", path));
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::io_error(fmt::format("cannot read config file \"{}\": {}", path, std::strerror(errno)));
+  if (!in)
+    return Error::io_error(
+        fmt::format("cannot read config file \"{}\": {}", path, std::strerror(errno)));
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) {
-    return Error::io_error(fmt::format("cannot read config file \"{}\": {}", path, std::strerror(errno)));
+    return Error::io_error(
+        fmt::format("cannot read config file \"{}\": {}", path, std::strerror(errno)));
   }
   return text;
 }

@@ -18,9 +18,7 @@ std::string_view channel_name(Channel channel) {
   return kChannelNames[static_cast<size_t>(channel)];
 }
 
-std::vector<std::string> channel_names() {
-  return {kChannelNames.begin(), kChannelNames.end()};
-}
+std::vector<std::string> channel_names() { return {kChannelNames.begin(), kChannelNames.end()}; }
 
 std::optional<Channel> parse_channel(std::string_view name) {
   for (size_t i = 0; i < kChannelNames.size(); ++i) {

@@ -60,8 +60,8 @@ Draft build_realtime(FieldReader& fields, const Identity&, const ServerContext&)
   if (fields.failed()) return *fields.error();
   const std::optional<std::string_view> event = api::realtime_event_for(action);
   if (!event) {
-    return bad_request(fmt::format("field '{}' must be {} (got '{}')", f::kAction,
-                                   api::kRealtimeActions, action));
+    return bad_request(
+        fmt::format("field '{}' must be {} (got '{}')", f::kAction, api::kRealtimeActions, action));
   }
   return realtime_event(*event, std::move(entity_type), std::move(entity_id),
                         fields.json_text(f::kData));
@@ -140,8 +140,8 @@ struct PublishEndpoint {
 };
 
 constexpr PublishEndpoint kPublishEndpoints[] = {
-    {api::kNotifyPath, build_notification},    {api::kRealtimeUpdatePath, build_realtime},
-    {api::kChatSendPath, build_chat_message},  {api::kChatTypingPath, build_typing},
+    {api::kNotifyPath, build_notification},     {api::kRealtimeUpdatePath, build_realtime},
+    {api::kChatSendPath, build_chat_message},   {api::kChatTypingPath, build_typing},
     {api::kMaintenancePath, build_maintenance},
 };
 
@@ -149,8 +149,8 @@ constexpr PublishEndpoint kPublishEndpoints[] = {
 
 void add_publish_routes(RouteTable& routes) {
   for (const PublishEndpoint& endpoint : kPublishEndpoints) {
-    routes.push_back(
-        {"POST", std::string(endpoint.path), [build = endpoint.build](Exchange& ex) { publish(ex, build); }});
+    routes.push_back({"POST", std::string(endpoint.path),
+                      [build = endpoint.build](Exchange& ex) { publish(ex, build); }});
   }
 }
 

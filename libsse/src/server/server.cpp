@@ -14,13 +14,13 @@
 #include <Poco/ThreadPool.h>
 #include <fmt/format.h>
 
-#include "sse/event/payloads.hpp"
-#include "sse/api/contract.hpp"
-#include "sse/log/memory_log.hpp"
-#include "sse/log/sqlite_log.hpp"
 #include "server/request_deadline.hpp"
 #include "server/routes.hpp"
 #include "server/server_context.hpp"
+#include "sse/api/contract.hpp"
+#include "sse/event/payloads.hpp"
+#include "sse/log/memory_log.hpp"
+#include "sse/log/sqlite_log.hpp"
 #include "sse/server/system_status.hpp"
 
 namespace sse {

@@ -8,9 +8,9 @@
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <fmt/format.h>
 
-#include "sse/config/config.hpp"
 #include "server/routes.hpp"
 #include "server/server_context.hpp"
+#include "sse/config/config.hpp"
 #include "sse/util/parse.hpp"
 #include "sse/wire/encoder.hpp"
 
@@ -118,7 +118,8 @@ void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
   response.set("X-Accel-Buffering", "no");
   if (resume->has_value())
     response.set("X-SSE-Replay", pending->replay_complete() ? "complete" : "incomplete");
-  // docs/architecture.md, "Sockets": no chunking and an explicit flush, or the headers are lost on detach.
+  // docs/architecture.md, "Sockets": no chunking and an explicit flush, or the headers are lost on
+  // detach.
   response.setChunkedTransferEncoding(false);
   response.setKeepAlive(false);
   response.send().flush();

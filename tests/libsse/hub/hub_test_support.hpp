@@ -20,11 +20,13 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 
+#include "../support/loopback_client.hpp"
 #include "sse/log/event_log.hpp"
 
 namespace sse::hub_test {
 
-inline constexpr auto kPatience = std::chrono::seconds(5);  // the most a wait takes when things work
+inline constexpr auto kPatience =
+    std::chrono::seconds(5);  // the most a wait takes when things work
 
 // Appends wait in a list until release(); then they are sealed and called
 // back in order, as a durable log would after its commit. covers() can be
@@ -89,55 +91,9 @@ class ManualLog final : public EventLog {
   std::atomic<EventId> head_{0};
 };
 
-// A connected TCP pair on loopback: {client end, server end}.
-inline std::pair<Poco::Net::StreamSocket, Poco::Net::StreamSocket> tcp_pair() {
-  Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0));
-  Poco::Net::StreamSocket client(Poco::Net::SocketAddress::IPv4);
-  client.connect(Poco::Net::SocketAddress("127.0.0.1", listener.address().port()));
-  Poco::Net::StreamSocket server = listener.acceptConnection();
-  return {client, server};
-}
-
-// The reading end of a stream. read_until() returns once `done(received)`,
-// at EOF, or after kPatience; true when done.
-class Reader {
- public:
-  explicit Reader(Poco::Net::StreamSocket socket) : socket_(std::move(socket)) {}
-  const std::string& received() const { return received_; }
-  bool eof() const { return eof_; }
-
-  bool read_until(const std::function<bool(const std::string&)>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + kPatience;
-    while (!done(received_)) {
-      if (eof_) return false;
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd pfd{socket_.impl()->sockfd(), POLLIN, 0};
-      if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buffer[65536];
-      const ssize_t n = ::recv(pfd.fd, buffer, sizeof buffer, 0);
-      if (n <= 0) {
-        eof_ = true;
-      } else {
-        received_.append(buffer, static_cast<size_t>(n));
-      }
-    }
-    return true;
-  }
-  bool read_until_contains(const std::string& needle) {
-    return read_until([&](const std::string& r) { return r.find(needle) != std::string::npos; });
-  }
-  bool read_to_eof() {
-    read_until([this](const std::string&) { return eof_; });
-    return eof_;
-  }
-
- private:
-  Poco::Net::StreamSocket socket_;
-  std::string received_;
-  bool eof_ = false;
-};
+// Streams are read with the shared loopback client (tests/libsse/support).
+using Reader = test::Client;
+using test::tcp_pair;
 
 template <class F>
 bool eventually(F condition) {

@@ -126,7 +126,7 @@ TEST_CASE("connection limiter: a ticket gives its place back exactly once", "[li
     CHECK(limiter->open_total() == 1);
   }
 
-  SECTION("a moved-from ticket releases nothing; the moved-to one releases once") {
+  SECTION("a moved-from ticket releases nothing and the moved-to one releases once") {
     Ticket keep = admitted(*limiter, "alice");
     {
       Ticket a = admitted(*limiter, "alice");
