@@ -86,23 +86,24 @@ TEST_CASE("bodies over the limit: declared, chunked, and huge declared lengths",
                                  10s);
   CHECK(huge_chunk.statuses() == std::vector<int>{413});
   CHECK(huge_chunk.closed);
-  // A chunk size that does not even fit in 64 bits: Poco ends the body there
-  // (an empty body: 400), and the connection closes, so the bytes after the
-  // size line are never read as a request of their own.
+  // A chunk size that does not even fit in 64 bits is over the limit at its
+  // third digit, long before it overflows: 413, and the connection closes, so
+  // the bytes after the size line are never read as a request of their own.
   auto overflow = raw_exchange(server.port(),
                                post_head("/chat/send", "Transfer-Encoding: chunked\r\n") +
                                    "fffffffffffffffffffffffffffffff\r\n{}\r\n0\r\n\r\n",
                                10s);
-  CHECK(overflow.statuses() == std::vector<int>{400});
+  CHECK(overflow.statuses() == std::vector<int>{413});
   CHECK(overflow.closed);
 
   // A Content-Length that is not a non-negative number: 400, then close (RFC
   // 9112 6.3: the framing is unknown, so nothing after it can be trusted).
   for (const auto& [length, message] : std::vector<std::pair<std::string, std::string>>{
-           {"abc", "the Content-Length header is not a number"},
-           {"99999999999999999999999", "the Content-Length header is not a number"},
-           {"1, 2", "the Content-Length header is not a number"},
-           {"-5", "Content-Length must not be negative"}}) {
+           {"abc", "Content-Length is not a number of at most 19 decimal digits"},
+           {"99999999999999999999999",
+            "Content-Length is not a number of at most 19 decimal digits"},
+           {"1, 2", "Content-Length is not a number of at most 19 decimal digits"},
+           {"-5", "Content-Length is not a number of at most 19 decimal digits"}}) {
     INFO("Content-Length: " << length);
     auto bad = raw_exchange(
         server.port(), post_head("/chat/send", "Content-Length: " + length + "\r\n") + kValidChat,
@@ -117,22 +118,25 @@ TEST_CASE("bodies over the limit: declared, chunked, and huge declared lengths",
 }
 
 TEST_CASE("a Content-Length that lies is never taken for a whole body", "[hostile][body]") {
-  ServerProcess server({{"SSE_SERVER_REQUEST_TIMEOUT", "1s"}});
+  ServerProcess server({{"SSE_SERVER_REQUEST_TIMEOUT", "1s"}, {"SSE_SERVER_BODY_TIMEOUT", "1s"}});
   Watcher watcher(server.port());
 
   // Shorter than sent: the server reads exactly what was declared, which is
   // not JSON (400). The bytes after it are the next request on the connection
-  // (RFC 9112 6.3); here they are a request line that never ends, which gets
-  // no answer: the connection is dropped at the 1 s head deadline.
+  // (RFC 9112 6.3); here they start with '"', which no method may hold: a
+  // second 400, for the request line, and the connection closes.
   const std::string tail = R"("general","message":"hello"})";
   auto shorter = raw_exchange(
       server.port(), post_head("/chat/send", "Content-Length: 10\r\n") + kValidChat + tail, 10s);
-  CHECK(shorter.statuses() == std::vector<int>{400});
+  CHECK(shorter.statuses() == std::vector<int>{400, 400});
   CHECK(shorter.bytes.find("not valid JSON") != std::string::npos);
+  const auto answers = split_responses(shorter.bytes);
+  REQUIRE(answers.size() == 2);
+  CHECK(answers[1].body.rfind(R"({"error":{"code":"bad_request")", 0) == 0);
   CHECK(shorter.closed);
 
-  // Longer than sent, and the client waits: the body times out, and the
-  // complete-looking JSON that did arrive is not published.
+  // Longer than sent, and the client waits: the body times out (1 s after
+  // the head), and the complete-looking JSON that did arrive is not published.
   auto longer = raw_exchange(server.port(),
                              post_head("/chat/send", "Content-Length: 100\r\n") + kValidChat, 10s);
   CHECK(longer.closed);
@@ -165,8 +169,9 @@ TEST_CASE("a Content-Length that lies is never taken for a whole body", "[hostil
     CHECK(reply.find("the body is empty: send it with a Content-Length or chunked") !=
           std::string::npos);
   }
-  // Both Content-Length and chunked (RFC 9112 6.1): chunked wins, and the
-  // connection closes after the answer so nothing can be smuggled behind.
+  // Both Content-Length and chunked (RFC 9112 6.1, 6.3): the framing is in
+  // doubt, so the request is refused (400) and the connection closes after
+  // the answer, so nothing can be smuggled behind.
   const std::string smuggled =
       "GET /admin/connections?token=" + kDemoToken + " HTTP/1.1\r\nHost: x\r\n\r\n";
   auto both =
@@ -175,7 +180,8 @@ TEST_CASE("a Content-Length that lies is never taken for a whole body", "[hostil
                        "0\r\n\r\n" + smuggled,
                    10s);
   CHECK(both.closed);
-  CHECK(both.statuses() == std::vector<int>{400});  // the chunked body is empty
+  CHECK(both.statuses() == std::vector<int>{400});
+  CHECK(both.bytes.find(R"({"error":{"code":"bad_request")") != std::string::npos);
   CHECK(both.bytes.find("\"connections\"") == std::string::npos);
   watcher.expect_nothing_published();
   expect_still_serving(server.port());

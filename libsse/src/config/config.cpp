@@ -52,6 +52,9 @@ class Loader {
     return it == origins_.end() ? kDefaultOrigin : std::string_view(it->second);
   }
 
+  // True when a source (not the built-in defaults) set `path`.
+  bool is_set(const std::string& path) const { return origins_.count(path) != 0; }
+
   Config& config() { return config_; }
 
  private:
@@ -135,9 +138,48 @@ Status load_overrides(Loader& loader, const ConfigOverrides& overrides) {
   return {};
 }
 
+enum class Side { kAtMost, kAtLeast };
+
+// Keeps `dependent` (its value `value`) at most, or at least, `bound`. A
+// dependent key left at its built-in default follows the bound instead, so
+// that lowering limits.max_connections does not also require lowering
+// limits.max_anonymous_connections; one that a source set is an error naming
+// both keys, both values and where each came from.
+template <class T>
+Status check_bound(const Loader& loader, const std::string& dependent, T& value, Side side,
+                   const std::string& bound, T bound_value) {
+  if (side == Side::kAtMost ? value <= bound_value : value >= bound_value) return {};
+  if (!loader.is_set(dependent)) {
+    value = bound_value;
+    return {};
+  }
+  return Error::invalid_argument(fmt::format("{}: {}: must be {} {} ({}, from {}), got {}",
+                                             loader.origin(dependent), dependent,
+                                             side == Side::kAtMost ? "at most" : "at least", bound,
+                                             bound_value, loader.origin(bound), value));
+}
+
 // Rules that involve more than one key, checked on the merged result.
 Status check_combinations(Loader& loader) {
-  const Config& config = loader.config();
+  Config& config = loader.config();
+  if (Status status =
+          check_bound(loader, "server.max_url_bytes", config.server.max_url_bytes, Side::kAtMost,
+                      "server.max_head_bytes", config.server.max_head_bytes);
+      !status) {
+    return status;
+  }
+  if (Status status =
+          check_bound(loader, "limits.max_queued_bytes_total", config.limits.max_queued_bytes_total,
+                      Side::kAtLeast, "limits.max_queued_bytes", config.limits.max_queued_bytes);
+      !status) {
+    return status;
+  }
+  if (Status status = check_bound(loader, "limits.max_anonymous_connections",
+                                  config.limits.max_anonymous_connections, Side::kAtMost,
+                                  "limits.max_connections", config.limits.max_connections);
+      !status) {
+    return status;
+  }
   if (config.history.backend == "sqlite" && config.history.path.empty()) {
     return Error::invalid_argument(
         fmt::format("{}: history.path: must not be empty with history.backend = "

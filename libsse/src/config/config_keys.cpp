@@ -116,7 +116,8 @@ Result<bool> read_bool(const RawValue& raw) {
   const std::string text = lower(raw.text);
   if (text == "true" || text == "1" || text == "yes") return true;
   if (text == "false" || text == "0" || text == "no") return false;
-  return Error::invalid_argument(fmt::format("expected true/false/1/0/yes/no, got \"{}\"", raw.text));
+  return Error::invalid_argument(
+      fmt::format("expected true/false/1/0/yes/no, got \"{}\"", raw.text));
 }
 
 Result<milliseconds> read_duration(const RawValue& raw) {
@@ -124,7 +125,8 @@ Result<milliseconds> read_duration(const RawValue& raw) {
   if (const auto* value = raw.node->as_string()) return parse_duration(value->get());
   if (const auto* value = raw.node->as_integer()) {  // seconds, like a bare "30"
     const int64_t seconds = value->get();
-    if (seconds < 0) return Error::invalid_argument(fmt::format("must not be negative, got {}", seconds));
+    if (seconds < 0)
+      return Error::invalid_argument(fmt::format("must not be negative, got {}", seconds));
     if (seconds > std::numeric_limits<int64_t>::max() / 1000) {
       return Error::invalid_argument(fmt::format("{} seconds is too large", seconds));
     }
@@ -144,7 +146,8 @@ Result<std::vector<std::string>> read_string_list(const RawValue& raw) {
   for (const auto& element : *array) {
     const auto* value = element.as_string();
     if (!value) return wrong_type("an array of strings", element);
-    if (value->get().empty()) return Error::invalid_argument("an empty string is not allowed in the list");
+    if (value->get().empty())
+      return Error::invalid_argument("an empty string is not allowed in the list");
     list.push_back(value->get());
   }
   return list;
@@ -161,7 +164,8 @@ Result<RoomMap> read_room_map(const RawValue& raw) {
     if (!table) return wrong_type("a table of room = [roles]", *raw.node);
     for (const auto& [room, roles] : *table) {
       auto list = read_roles(roles);
-      if (!list) return Error::invalid_argument(fmt::format("room \"{}\": {}", room.str(), list.message()));
+      if (!list)
+        return Error::invalid_argument(fmt::format("room \"{}\": {}", room.str(), list.message()));
       rooms.emplace(room.str(), std::move(*list));
     }
   } else {
@@ -196,7 +200,8 @@ Status one_of(const std::string& value, std::initializer_list<std::string_view> 
   for (auto choice : choices) {
     if (value == choice) return {};
   }
-  return Error::invalid_argument(fmt::format("must be one of {}; got \"{}\"", fmt::join(choices, ", "), value));
+  return Error::invalid_argument(
+      fmt::format("must be one of {}; got \"{}\"", fmt::join(choices, ", "), value));
 }
 
 Status check_not_empty(const std::string& value) {
@@ -224,7 +229,8 @@ Status check_range(const IntegerKey<T>& key, int64_t value) {
   if (value < key.min && key.max == std::numeric_limits<T>::max()) {
     return Error::invalid_argument(fmt::format("must be at least {}, got {}", key.min, value));
   }
-  return Error::invalid_argument(fmt::format("must be between {} and {}, got {}", key.min, key.max, value));
+  return Error::invalid_argument(
+      fmt::format("must be between {} and {}, got {}", key.min, key.max, value));
 }
 
 }  // namespace
@@ -249,8 +255,18 @@ const std::vector<KeySpec>& config_keys() {
       {"server", "threads", IntegerKey<int>{SSE_FIELD(server.threads), 1, 1024}},
       {"server", "writer_threads", IntegerKey<int>{SSE_FIELD(server.writer_threads), 0, 1024}},
       {"server", "request_timeout", DurationKey{SSE_FIELD(server.request_timeout), false}},
+      {"server", "body_timeout", DurationKey{SSE_FIELD(server.body_timeout), false}},
+      {"server", "keepalive_timeout", DurationKey{SSE_FIELD(server.keepalive_timeout), false}},
       {"server", "max_queued_requests",
        IntegerKey<int>{SSE_FIELD(server.max_queued_requests), 1, kInt}},
+      {"server", "max_head_bytes",
+       IntegerKey<int>{SSE_FIELD(server.max_head_bytes), 1024, 1 << 20}},
+      // At most server.max_head_bytes: checked in check_combinations (config.cpp).
+      {"server", "max_url_bytes", IntegerKey<int>{SSE_FIELD(server.max_url_bytes), 64, 1 << 20}},
+      {"server", "max_header_fields",
+       IntegerKey<int>{SSE_FIELD(server.max_header_fields), 1, 10000}},
+      {"server", "max_http_connections",
+       IntegerKey<int>{SSE_FIELD(server.max_http_connections), 1, kInt}},
 
       {"auth", "demo_tokens",
        BoolKey{SSE_FIELD(auth.demo_tokens), SSE_FIELD(auth.demo_tokens_explicit)}},
@@ -264,13 +280,22 @@ const std::vector<KeySpec>& config_keys() {
       {"limits", "idle_timeout", DurationKey{SSE_FIELD(limits.idle_timeout), true}},
       {"limits", "heartbeat_interval", DurationKey{SSE_FIELD(limits.heartbeat_interval), false}},
       {"limits", "status_interval", DurationKey{SSE_FIELD(limits.status_interval), false}},
-      {"limits", "retry", DurationKey{SSE_FIELD(limits.retry), false}},
+      // Sent as a uint32 of milliseconds (the retry: line): 24 h is far below the wrap.
+      {"limits", "retry", DurationKey{SSE_FIELD(limits.retry), false, std::chrono::hours(24)}},
       {"limits", "max_body_bytes",
        IntegerKey<int64_t>{SSE_FIELD(limits.max_body_bytes), 1, int64_t{1} << 30}},
       {"limits", "publish_rate", RateKey{SSE_FIELD(limits.publish_rate)}},
       {"limits", "publish_burst", IntegerKey<int>{SSE_FIELD(limits.publish_burst), 1, kInt}},
       {"limits", "max_queued_events",
        IntegerKey<int>{SSE_FIELD(limits.max_queued_events), 1, kInt}},
+      {"limits", "max_queued_bytes",
+       IntegerKey<int64_t>{SSE_FIELD(limits.max_queued_bytes), 4096, kInt64}},
+      // At least limits.max_queued_bytes: checked in check_combinations (config.cpp).
+      {"limits", "max_queued_bytes_total",
+       IntegerKey<int64_t>{SSE_FIELD(limits.max_queued_bytes_total), 4096, kInt64}},
+      // At most limits.max_connections: checked in check_combinations (config.cpp).
+      {"limits", "max_anonymous_connections",
+       IntegerKey<int>{SSE_FIELD(limits.max_anonymous_connections), 0, kInt}},
 
       {"history", "backend", StringKey{SSE_FIELD(history.backend), check_backend}},
       {"history", "path", StringKey{SSE_FIELD(history.path)}},
@@ -330,7 +355,8 @@ Status apply_key(const KeySpec& key, const RawValue& raw, Config& config) {
             auto value = read_number(raw);
             if (!value) return value.error();
             if (!std::isfinite(*value) || *value <= 0) {
-              return Error::invalid_argument(fmt::format("must be a number greater than 0, got {}", *value));
+              return Error::invalid_argument(
+                  fmt::format("must be a number greater than 0, got {}", *value));
             }
             k.field(config) = *value;
             return {};
@@ -345,7 +371,12 @@ Status apply_key(const KeySpec& key, const RawValue& raw, Config& config) {
           [&](const DurationKey& k) -> Status {
             auto value = read_duration(raw);
             if (!value) return value.error();
-            if (!k.zero_allowed && value->count() == 0) return Error::invalid_argument("must be greater than 0");
+            if (!k.zero_allowed && value->count() == 0)
+              return Error::invalid_argument("must be greater than 0");
+            if (*value > k.max) {
+              return Error::invalid_argument(fmt::format(
+                  "must be at most {}, got {}", format_duration(k.max), format_duration(*value)));
+            }
             k.field(config) = *value;
             return {};
           },

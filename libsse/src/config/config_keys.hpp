@@ -46,6 +46,7 @@ struct BoolKey {
 struct DurationKey {  // a duration string, or a TOML integer of seconds
   FieldOf<std::chrono::milliseconds> field;
   bool zero_allowed;
+  std::chrono::milliseconds max = std::chrono::milliseconds::max();
 };
 struct StringListKey {  // non-empty strings; "a,b" in the environment
   FieldOf<std::vector<std::string>> field;

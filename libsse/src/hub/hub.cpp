@@ -37,7 +37,11 @@ Status Hub::start(const HubOptions& settings) {
     loops_.push_back(std::move(*loop));
   }
   registry_ = std::make_unique<detail::StreamRegistry>(std::move(loops), log_.head());
-  replays_ = std::make_unique<detail::ReplayScheduler>(log_, *registry_, metrics_);
+  detail::ReplayBudget budget;
+  if (settings.writer.max_queued_bytes > 0) budget.stream_bytes = settings.writer.max_queued_bytes;
+  budget.total_bytes = settings.max_queued_bytes_total;
+  budget.queued_total = [this] { return queued_bytes_total(); };
+  replays_ = std::make_unique<detail::ReplayScheduler>(log_, *registry_, metrics_, budget);
   return replays_->start();
 }
 
@@ -73,6 +77,10 @@ Result<Hub::Published> Hub::publish(const EventDraft& draft) {
       draft, [&outcome](Result<Published> result) { outcome.set_value(std::move(result)); });
   if (!started) return Error::unavailable("the server is shutting down");
   return future.get();
+}
+
+bool Hub::publish_async(const EventDraft& draft, std::function<void(Result<Published>)> done) {
+  return append_and_route(draft, std::move(done));
 }
 
 Result<PendingStream> Hub::open(StreamRequest request) {
@@ -122,11 +130,17 @@ void Hub::let_go(const Subscription& subscription, const StreamOwner& owner,
 
 void Hub::announce_presence(const Subscription& subscription, const StreamOwner& owner,
                             bool joined) {
-  // Not waited for: this runs on writer-loop and worker threads, which must
+  // Not waited for: this runs on writer-loop and handler threads, which must
   // not wait for a durable log's commit. Refused once shutdown has begun.
   (void)append_and_route(chat_event(joined ? "user-joined" : "user-left", subscription.room,
                                     {owner.user_id, owner.username}, ""),
                          nullptr);
+}
+
+std::vector<WriterLoop*> Hub::loops() const {
+  std::vector<WriterLoop*> out;
+  for (const auto& loop : loops_) out.push_back(loop.get());
+  return out;
 }
 
 std::vector<StreamSnapshot> Hub::streams() const { return registry_->snapshots(); }
@@ -138,6 +152,12 @@ std::array<uint64_t, kChannelCount> Hub::open_streams() const {
 }
 
 uint64_t Hub::queued_total() const { return registry_->queued_total(); }
+
+uint64_t Hub::queued_bytes_total() const {
+  uint64_t total = 0;
+  for (const auto& loop : loops_) total += loop->queued_bytes();
+  return total;
+}
 
 void Hub::shutdown(const std::string& farewell, int64_t deadline_steady_ms) {
   // Refuse publishes (presence announcements too), then streams; then let
@@ -169,6 +189,11 @@ PendingStream& PendingStream::operator=(PendingStream&& other) noexcept {
 
 PendingStream::~PendingStream() {
   if (hub_) hub_->abandon(id_);
+}
+
+StreamId PendingStream::release() && {
+  hub_ = nullptr;
+  return id_;
 }
 
 void PendingStream::connect(Poco::Net::StreamSocket socket) && {

@@ -12,10 +12,16 @@ constexpr uint64_t kReplayQueueLow = 2 * kReplayPage;
 // How long the thread rests when no replaying stream can take a page.
 constexpr auto kReplayIdle = std::chrono::milliseconds(5);
 
+uint64_t waiting_bytes(const ReplayScheduler::Job& job) {
+  return job.stats->queued_bytes.load(std::memory_order_relaxed) +
+         job.stats->replay_in_flight_bytes.load(std::memory_order_relaxed);
+}
+
 }  // namespace
 
-ReplayScheduler::ReplayScheduler(EventLog& log, StreamRegistry& registry, Metrics& metrics)
-    : log_(log), registry_(registry), metrics_(metrics) {}
+ReplayScheduler::ReplayScheduler(EventLog& log, StreamRegistry& registry, Metrics& metrics,
+                                 ReplayBudget budget)
+    : log_(log), registry_(registry), metrics_(metrics), budget_(std::move(budget)) {}
 
 ReplayScheduler::~ReplayScheduler() { stop(); }
 
@@ -50,7 +56,8 @@ void ReplayScheduler::stop() {
 bool ReplayScheduler::ready(const Job& job) const {
   const uint64_t waiting = job.stats->queued.load(std::memory_order_relaxed) +
                            job.stats->replay_in_flight.load(std::memory_order_relaxed);
-  return waiting <= kReplayQueueLow;
+  if (waiting > kReplayQueueLow || waiting_bytes(job) > budget_.stream_bytes / 2) return false;
+  return !budget_.queued_total || budget_.queued_total() <= budget_.total_bytes;
 }
 
 void ReplayScheduler::run() {
@@ -86,6 +93,22 @@ bool ReplayScheduler::step(Job& job) {
     // The client reconnects and tries again; nothing was skipped.
     registry_.close(job.id, CloseReason::kServerError);
     return false;
+  }
+  // Cut to the room left under the stream's bound (one event at least); the
+  // scan resumes after the last event kept.
+  const uint64_t waiting = waiting_bytes(job);
+  const uint64_t room = budget_.stream_bytes > waiting ? budget_.stream_bytes - waiting : 0;
+  uint64_t bytes = 0;
+  size_t keep = 0;
+  while (keep < page->events.size() &&
+         (keep == 0 || bytes + page->events[keep]->wire.size() <= room)) {
+    bytes += page->events[keep]->wire.size();
+    ++keep;
+  }
+  if (keep < page->events.size()) {
+    page->events.resize(keep);
+    page->next_after = page->events.back()->id;
+    page->finished = false;
   }
   const size_t events = page->events.size();
   job.after = page->next_after;

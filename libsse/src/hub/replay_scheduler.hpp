@@ -3,7 +3,7 @@
 // Replays the log to streams that resume (Last-Event-ID), on one thread of
 // its own, a page at a time, skipping streams whose client has not read the
 // last page yet: a long replay holds neither an HTTP worker nor the history,
-// and a paused reader's queue stays within about a page of the low mark.
+// and a paused reader's queue stays within its byte bound (ReplayBudget).
 // When a page reaches the newest routed event, StreamRegistry::feed_replay()
 // makes the stream live in the same locked step (see stream_registry.hpp).
 //
@@ -16,6 +16,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -26,9 +27,19 @@
 
 namespace sse::detail {
 
+// How many bytes replays may keep waiting in stream queues: a page goes to a
+// stream only while its own queue is at most half its bound and the total of
+// every loop is within its bound, and a page is cut to what the stream's
+// bound has room for (one event at least).
+struct ReplayBudget {
+  uint64_t stream_bytes = 1 << 20;
+  uint64_t total_bytes = uint64_t{256} << 20;
+  std::function<uint64_t()> queued_total;  // bytes waiting in every stream now
+};
+
 class ReplayScheduler {
  public:
-  ReplayScheduler(EventLog& log, StreamRegistry& registry, Metrics& metrics);
+  ReplayScheduler(EventLog& log, StreamRegistry& registry, Metrics& metrics, ReplayBudget budget);
   ~ReplayScheduler();  // stop()
   ReplayScheduler(const ReplayScheduler&) = delete;
   ReplayScheduler& operator=(const ReplayScheduler&) = delete;
@@ -58,6 +69,7 @@ class ReplayScheduler {
   EventLog& log_;
   StreamRegistry& registry_;
   Metrics& metrics_;
+  const ReplayBudget budget_;
 
   std::mutex mu_;
   std::condition_variable wake_;

@@ -14,13 +14,14 @@ Result<StreamRegistry::Added> StreamRegistry::add(StreamRequest request, int64_t
   std::lock_guard lock(mu_);
   if (refusing_) return Error::unavailable("the server is shutting down");
   const StreamId id = next_id_;
-  const size_t loop = next_loop_ % loops_.size();
+  const bool placed = request.loop >= 0;
+  const size_t loop = (placed ? static_cast<size_t>(request.loop) : next_loop_) % loops_.size();
   if (!loops_[loop]->post_add(
           NewStream{id, std::move(request.preamble), request.expires_at_ms, added.stats})) {
     return Error::unavailable("the server is shutting down");
   }
   ++next_id_;
-  ++next_loop_;
+  if (!placed) ++next_loop_;
   added.id = id;
   Entry& entry = entries_.try_emplace(id).first->second;
   entry.id = id;
@@ -73,9 +74,13 @@ StreamRegistry::ReplayFed StreamRegistry::feed_replay(StreamId id, ReplayPage pa
   if (!entry) return ReplayFed::kGone;
   // Counted before the post: the loop subtracts it when it queues the page.
   const size_t count = page.events.size();
+  uint64_t bytes = 0;
+  for (const auto& event : page.events) bytes += event->wire.size();
   entry->stats->replay_in_flight.fetch_add(count, std::memory_order_relaxed);
+  entry->stats->replay_in_flight_bytes.fetch_add(bytes, std::memory_order_relaxed);
   if (!loops_[entry->loop]->post_replay(id, std::move(page.events))) {
     entry->stats->replay_in_flight.fetch_sub(count, std::memory_order_relaxed);
+    entry->stats->replay_in_flight_bytes.fetch_sub(bytes, std::memory_order_relaxed);
     return ReplayFed::kGone;  // its loop has stopped: it is being closed
   }
   // Caught up with routing, under the lock routing takes: from here on the
@@ -142,7 +147,7 @@ std::vector<StreamSnapshot> StreamRegistry::snapshots() const {
       const StreamStats& stats = *entry.stats;
       out.push_back({id, entry.owner(), entry.subscription.channel, entry.subscription.room,
                      entry.connected_at_ms, stats.last_event_id.load(), stats.events_sent.load(),
-                     stats.bytes_sent.load(), stats.queued.load()});
+                     stats.bytes_sent.load(), stats.queued.load(), stats.queued_bytes.load()});
     }
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.id < b.id; });

@@ -2,16 +2,20 @@
 
 namespace sse {
 
-std::shared_ptr<ConnectionLimiter> ConnectionLimiter::create(size_t max_total,
-                                                             size_t max_per_user) {
-  return std::shared_ptr<ConnectionLimiter>(new ConnectionLimiter(max_total, max_per_user));
+std::shared_ptr<ConnectionLimiter> ConnectionLimiter::create(size_t max_total, size_t max_per_user,
+                                                             size_t max_anonymous) {
+  return std::shared_ptr<ConnectionLimiter>(
+      new ConnectionLimiter(max_total, max_per_user, max_anonymous));
 }
 
 ConnectionLimiter::Admission ConnectionLimiter::admit(const std::string& user_id) {
   std::lock_guard lock(mu_);
   if (total_ >= max_total_) return {std::nullopt, AdmissionRefusal::kTotal};
   Ticket::UserCount* user = nullptr;
-  if (!user_id.empty()) {
+  if (user_id.empty()) {
+    if (anonymous_ >= max_anonymous_) return {std::nullopt, AdmissionRefusal::kAnonymous};
+    ++anonymous_;
+  } else {
     auto it = per_user_.try_emplace(user_id, 0).first;
     if (it->second >= max_per_user_) {
       if (it->second == 0) per_user_.erase(it);
@@ -27,7 +31,11 @@ ConnectionLimiter::Admission ConnectionLimiter::admit(const std::string& user_id
 void ConnectionLimiter::release(Ticket::UserCount* user) {
   std::lock_guard lock(mu_);
   --total_;
-  if (user == nullptr || --user->second > 0) return;
+  if (user == nullptr) {
+    --anonymous_;
+    return;
+  }
+  if (--user->second > 0) return;
   per_user_.erase(per_user_.find(user->first));  // the user's last ticket
 }
 

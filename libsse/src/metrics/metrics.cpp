@@ -63,12 +63,20 @@ std::string render_prometheus(const Metrics& m, const Gauges& g) {
   sample(out, "sse_replayed_events_total", m.replayed_events.load(Metrics::relaxed));
   header(out, "sse_http_requests_total", "counter", "HTTP requests received.");
   sample(out, "sse_http_requests_total", m.http_requests.load(Metrics::relaxed));
+  header(out, "sse_http_connections_accepted_total", "counter", "TCP connections accepted.");
+  sample(out, "sse_http_connections_accepted_total",
+         m.http_connections_accepted.load(Metrics::relaxed));
+  header(out, "sse_http_connections", "gauge",
+         "Open connections that are not streams: reading, handling, writing or idle.");
+  sample(out, "sse_http_connections", m.http_connections_open.load(Metrics::relaxed));
   header(out, "sse_log_events", "gauge", "Events held in the event log.");
   sample(out, "sse_log_events", g.log_events);
   header(out, "sse_log_head_id", "gauge", "Id of the newest event.");
   sample(out, "sse_log_head_id", g.log_head);
   header(out, "sse_queued_events", "gauge", "Events waiting in stream queues.");
   sample(out, "sse_queued_events", g.queued_events);
+  header(out, "sse_queued_bytes", "gauge", "Bytes waiting in stream queues.");
+  sample(out, "sse_queued_bytes", g.queued_bytes);
   header(out, "sse_uptime_seconds", "gauge", "Seconds since the server started.");
   fmt::format_to(std::back_inserter(out), "sse_uptime_seconds {:.3f}\n", g.uptime_seconds);
   return out;

@@ -1,21 +1,17 @@
 #include "server/exchange.hpp"
 
+#include <Poco/URI.h>
 #include <fmt/format.h>
 
 #include "server/server_context.hpp"
 #include "sse/util/json.hpp"
+#include "sse/util/logger.hpp"
 
 namespace sse {
 namespace {
 
 ApiError make(int status, std::string code, Rejection rejection, std::string message) {
   return ApiError{status, std::move(code), std::move(message), 0, rejection};
-}
-
-bool has_unread_body(Poco::Net::HTTPServerRequest& request) {
-  const bool has_body = request.getChunkedTransferEncoding() ||
-                        (request.hasContentLength() && request.getContentLength64() > 0);
-  return has_body && !request.stream().eof();
 }
 
 }  // namespace
@@ -36,6 +32,11 @@ ApiError too_many(Rejection why, std::string message, int64_t retry_after_s) {
   ApiError error = make(429, "too_many_requests", why, std::move(message));
   error.retry_after_s = std::max<int64_t>(retry_after_s, 1);
   return error;
+}
+
+std::string error_body(std::string_view code, std::string_view message) {
+  return fmt::format(R"({{"error":{{"code":{},"message":{}}}}})", json_quote(code),
+                     json_quote(message));
 }
 
 ApiError api_error_for(const Error& error) {
@@ -61,10 +62,17 @@ ApiError api_error_for(const Error& error) {
   return make(500, "internal", Rejection::kInternal, error.message());
 }
 
-Exchange::Exchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                   ServerContext& context)
-    : request_(request), response_(response), context_(context) {
-  const std::string& uri = request.getURI();
+std::shared_ptr<Exchange> Exchange::make(HttpRequest request, ServerContext& context,
+                                         Responder respond) {
+  return std::shared_ptr<Exchange>(new Exchange(std::move(request), context, std::move(respond)));
+}
+
+Exchange::Exchange(HttpRequest request, ServerContext& context, Responder respond)
+    : request_(std::move(request)),
+      context_(context),
+      respond_(std::move(respond)),
+      started_(std::chrono::steady_clock::now()) {
+  const std::string& uri = request_.head.target;
   const size_t q = uri.find('?');
   try {
     Poco::URI::decode(uri.substr(0, q), path_);
@@ -90,8 +98,8 @@ std::optional<std::string> Exchange::query(std::string_view name) const {
 
 Result<Identity, ApiError> Exchange::authenticate() {
   std::string token;
-  if (request_.has("Authorization")) {
-    auto bearer = bearer_token(request_.get("Authorization"));
+  if (auto authorization = header("Authorization")) {
+    auto bearer = bearer_token(std::string(*authorization));
     if (!bearer) return unauthorized("the Authorization header must be 'Bearer <token>'");
     token = std::move(*bearer);
   } else if (auto from_query = query("token")) {
@@ -115,17 +123,50 @@ Result<Identity, ApiError> Exchange::authenticate_admin() {
   return identity;
 }
 
+void Exchange::set_header(std::string name, std::string value) {
+  headers_.emplace_back(std::move(name), std::move(value));
+}
+
+void Exchange::answer(int status, std::string_view content_type, std::string_view body) {
+  if (answered_) return;
+  answered_ = true;
+  http::Response response;
+  response.status = status;
+  response.headers = std::move(headers_);
+  if (!content_type.empty()) response.headers.emplace_back("Content-Type", content_type);
+  response.body = body;
+  http::Framing framing;
+  // Not during shutdown: the loop closes the connection after this answer.
+  framing.keep_alive = request_.head.keep_alive && context_.ready.load();
+  framing.http10 = request_.head.minor_version == 0;
+  framing.head_only = request_.head.method == "HEAD";
+  Reply reply;
+  reply.bytes = http::serialize(response, framing);
+  reply.keep_alive = framing.keep_alive;
+  reply.status = status;
+  deliver(std::move(reply));
+}
+
+void Exchange::deliver(Reply reply) {
+  status_ = reply.status;
+  Logger& logger = context_.logger;
+  if (context_.config.log.access_log && logger.enabled(LogLevel::kInfo)) {
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - started_)
+                            .count();
+    logger.info("request", {{"method", method()},
+                            {"uri", redact_query(target())},
+                            {"status", std::to_string(status_)},
+                            {"ms", fmt::format("{:.3f}", micros / 1000.0)},
+                            {"remote", remote_address()}});
+  }
+  Responder respond = std::move(respond_);
+  if (respond) respond(std::move(reply));
+}
+
 void Exchange::send_text(int status, std::string_view content_type, std::string_view body) {
-  status_ = status;
-  // A body nobody read (a GET with one, a POST refused before reading) would
-  // be parsed as the next request on this connection: close it instead.
-  if (has_unread_body(request_)) response_.setKeepAlive(false);
-  // With its reason phrase: "404 Not Found", never "404 OK".
-  response_.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-  response_.setContentType(std::string(content_type));
-  response_.set("Cache-Control", "no-store");
-  response_.setContentLength64(static_cast<Poco::Int64>(body.size()));
-  response_.sendBuffer(body.data(), body.size());
+  set_header("Cache-Control", "no-store");
+  answer(status, content_type, body);
 }
 
 void Exchange::send_json(int status, std::string_view body) {
@@ -134,10 +175,29 @@ void Exchange::send_json(int status, std::string_view body) {
 
 void Exchange::send_error(const ApiError& error) {
   context_.metrics.count(error.rejection);
-  if (error.status == 401) response_.set("WWW-Authenticate", "Bearer realm=\"sse-server\"");
-  if (error.retry_after_s > 0) response_.set("Retry-After", std::to_string(error.retry_after_s));
-  send_json(error.status, fmt::format(R"({{"error":{{"code":{},"message":{}}}}})",
-                                      json_quote(error.code), json_quote(error.message)));
+  if (error.status == 401) set_header("WWW-Authenticate", "Bearer realm=\"sse-server\"");
+  if (error.retry_after_s > 0) set_header("Retry-After", std::to_string(error.retry_after_s));
+  send_json(error.status, error_body(error.code, error.message));
+}
+
+void Exchange::send_stream(StreamId stream) {
+  if (answered_) return;
+  answered_ = true;
+  http::Response response;
+  response.status = 200;
+  response.headers = std::move(headers_);
+  response.headers.emplace_back("Content-Type", "text/event-stream; charset=utf-8");
+  response.headers.emplace_back("Cache-Control", "no-cache");
+  response.headers.emplace_back("X-Accel-Buffering", "no");
+  http::Framing framing;
+  framing.keep_alive = false;  // the body is the stream: it ends with the connection
+  framing.open_ended = true;
+  Reply reply;
+  reply.bytes = http::serialize(response, framing);
+  reply.keep_alive = false;
+  reply.stream = stream;
+  reply.status = 200;
+  deliver(std::move(reply));
 }
 
 }  // namespace sse

@@ -1,19 +1,29 @@
 #pragma once
 
-// One HTTP request and its response, with the helpers every endpoint needs:
+// One HTTP request and its answer, as a handler sees them: the request read
+// whole by the edge (head and body), and the helpers every endpoint needs —
 // query parameters, authentication, JSON answers and the JSON errors of
-// docs/api.md ("Errors").
+// docs/api.md ("Errors"). A handler answers exactly once: send_json,
+// send_text, send_error or send_stream, now or — after defer() — later from
+// any thread (a publish answers when the log has its event). The answer goes
+// to the edge's Responder, which writes it on the connection's event loop.
+//
+// Not thread-safe: one thread at a time owns an exchange. Made by make().
 
+#include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/URI.h>
-
+#include "http/request_parser.hpp"
+#include "http/response.hpp"
 #include "sse/auth/identity.hpp"
 #include "sse/server/rejection.hpp"
+#include "sse/stream/writer_loop.hpp"
 #include "sse/util/result.hpp"
 
 namespace sse {
@@ -25,7 +35,7 @@ struct ApiError {
   int status = 500;
   std::string code;  // "unauthorized", "bad_request", …
   std::string message;
-  int64_t retry_after_s = 0;  // 429: the Retry-After header
+  int64_t retry_after_s = 0;  // 429, 503: the Retry-After header
   Rejection rejection = Rejection::kInternal;
 };
 
@@ -38,15 +48,44 @@ ApiError too_many(Rejection why, std::string message, int64_t retry_after_s);
 // permission_denied 403, not_found 404, unavailable 503 (Retry-After: 1),
 // anything else 500.
 ApiError api_error_for(const Error& error);
+// {"error":{"code":…,"message":…}}
+std::string error_body(std::string_view code, std::string_view message);
 
-class Exchange {
+// A complete request, as the edge read it.
+struct HttpRequest {
+  http::RequestHead head;
+  std::string body;
+  std::string remote_address;  // "127.0.0.1:53412"
+  size_t loop = 0;             // the writer loop the connection lives on
+};
+
+// What the edge writes back.
+struct Reply {
+  std::string bytes;        // the serialized response (or the stream's response head)
+  bool keep_alive = false;  // the connection serves another request after it
+  StreamId stream = 0;      // not 0: the connection becomes this stream
+  int status = 0;
+};
+
+// Takes the answer to the connection's loop; any thread, exactly once.
+using Responder = std::function<void(Reply)>;
+
+class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
-  Exchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-           ServerContext& context);
+  static std::shared_ptr<Exchange> make(HttpRequest request, ServerContext& context,
+                                        Responder respond);
 
-  Poco::Net::HTTPServerRequest& request() { return request_; }
-  Poco::Net::HTTPServerResponse& response() { return response_; }
   ServerContext& context() { return context_; }
+  const HttpRequest& request() const { return request_; }
+  const std::string& method() const { return request_.head.method; }
+  const std::string& target() const { return request_.head.target; }
+  const std::string& body() const { return request_.body; }
+  const std::string& remote_address() const { return request_.remote_address; }
+  // The first request header of this name (case-insensitive).
+  std::optional<std::string_view> header(std::string_view name) const {
+    return request_.head.get(name);
+  }
+  // The decoded path of the target.
   const std::string& path() const { return path_; }
 
   // The first value of a query parameter.
@@ -58,32 +97,47 @@ class Exchange {
   // The caller's identity from "Authorization: Bearer …" or ?token=: 401
   // without a valid token, 403 when it has neither the user nor the admin role.
   Result<Identity, ApiError> authenticate();
+  // The request carries a token (valid or not).
+  bool has_credentials() const { return header("Authorization") || query("token"); }
   // As authenticate(), and 403 unless the identity has the admin role.
   Result<Identity, ApiError> authenticate_admin();
 
+  // A header for the answer (before it is sent).
+  void set_header(std::string name, std::string value);
   void send_json(int status, std::string_view body);
   void send_text(int status, std::string_view content_type, std::string_view body);
   void send_error(const ApiError& error);
+  // 200 and the SSE response head; the connection becomes `stream` (opened
+  // in the hub on this request's loop, and released: see PendingStream).
+  void send_stream(StreamId stream);
 
+  // The handler answers later: the exchange stays alive as long as the
+  // returned handle (hold it in the callback that answers).
+  std::shared_ptr<Exchange> defer() {
+    deferred_ = true;
+    return shared_from_this();
+  }
+  bool deferred() const { return deferred_; }
+  bool answered() const { return answered_; }
   // The status sent, for the access log (0: nothing sent yet).
   int status() const { return status_; }
-  // The handler kept the socket (an SSE stream): the connection is no longer
-  // Poco's, and no further request will come on it.
-  void mark_streaming() {
-    status_ = 200;
-    streaming_ = true;
-  }
-  bool streaming() const { return streaming_; }
 
  private:
-  Poco::Net::HTTPServerRequest& request_;
-  Poco::Net::HTTPServerResponse& response_;
+  Exchange(HttpRequest request, ServerContext& context, Responder respond);
+  void answer(int status, std::string_view content_type, std::string_view body);
+  void deliver(Reply reply);  // the access log line, then the Responder
+
+  HttpRequest request_;
   ServerContext& context_;
   std::string path_;
-  Poco::URI::QueryParameters query_;
+  std::vector<std::pair<std::string, std::string>> query_;
   bool query_malformed_ = false;
+  std::vector<std::pair<std::string, std::string>> headers_;  // of the answer
+  Responder respond_;
+  std::chrono::steady_clock::time_point started_;
+  bool deferred_ = false;
+  bool answered_ = false;
   int status_ = 0;
-  bool streaming_ = false;
 };
 
 }  // namespace sse

@@ -2,19 +2,19 @@
 
 #include <cctype>
 #include <charconv>
-#include <chrono>
+#include <memory>
 #include <optional>
-#include <set>
 #include <sstream>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Handler.h>
 #include <Poco/JSON/JSONException.h>
-#include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
-#include <Poco/StreamCopier.h>
 #include <fmt/format.h>
 
 #include "sse/util/json.hpp"
@@ -41,37 +41,80 @@ std::string printable_ascii(std::string_view text) {
   return out;
 }
 
-// The tree builder of Poco's parser, refusing a key an object already has.
-// RFC 8259 4 leaves duplicates to the receiver, and receivers disagree (Poco
+struct DuplicateKey {
+  std::string key;
+};
+
+// The tree builder of Poco's parser (what Poco::JSON::ParseHandler does, with
+// the same value types), building sorted objects and recording each one's
+// key order in `key_order`, and refusing a key an object already has. RFC
+// 8259 4 leaves duplicates to the receiver, and receivers disagree (Poco
 // keeps the last, others the first): a check on one copy and a use of the
 // other must never meet, so a body with a duplicate key is refused (I-JSON,
-// RFC 7493 2.3).
-class UniqueKeyHandler final : public Poco::JSON::ParseHandler {
+// RFC 7493 2.3). Every step is O(log n) in the keys of the open object.
+class JsonBodyBuilder final : public Poco::JSON::Handler {
  public:
-  UniqueKeyHandler() : Poco::JSON::ParseHandler(/*preserveObjectOrder=*/true) {}
+  explicit JsonBodyBuilder(JsonBody::KeyOrder& key_order) : key_order_(key_order) {}
+
   void reset() override {
-    Poco::JSON::ParseHandler::reset();
-    keys_.clear();
+    open_.clear();
+    key_.clear();
+    result_.clear();
+    key_order_.clear();
   }
   void startObject() override {
-    keys_.emplace_back();
-    Poco::JSON::ParseHandler::startObject();
+    Poco::JSON::Object::Ptr object = new Poco::JSON::Object;  // sorted
+    add(object);
+    open_.push_back({object, nullptr, &key_order_[object.get()]});
   }
-  void endObject() override {
-    if (!keys_.empty()) keys_.pop_back();
-    Poco::JSON::ParseHandler::endObject();
+  void endObject() override { open_.pop_back(); }
+  void startArray() override {
+    Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+    add(array);
+    open_.push_back({nullptr, array, nullptr});
   }
+  void endArray() override { open_.pop_back(); }
+  // Poco's parser calls it only inside an object, before the key's value.
   void key(const std::string& k) override {
-    if (!keys_.empty() && !keys_.back().insert(k).second) throw DuplicateKey{k};
-    Poco::JSON::ParseHandler::key(k);
+    if (open_.empty() || open_.back().object.isNull()) {
+      throw Poco::JSON::JSONException("a key outside an object");
+    }
+    Open& top = open_.back();
+    if (top.object->has(k)) throw DuplicateKey{k};
+    top.keys->push_back(k);
+    key_ = k;
   }
-
-  struct DuplicateKey {
-    std::string key;
-  };
+  void null() override { add(Poco::Dynamic::Var()); }
+  void value(int v) override { add(v); }
+  void value(unsigned v) override { add(v); }
+  void value(Poco::Int64 v) override { add(v); }
+  void value(Poco::UInt64 v) override { add(v); }
+  void value(const std::string& s) override { add(s); }
+  void value(double d) override { add(d); }
+  void value(bool b) override { add(b); }
+  Poco::Dynamic::Var asVar() const override { return result_; }
 
  private:
-  std::vector<std::set<std::string>> keys_;  // the keys of each open object
+  struct Open {  // an object (with its key list) or an array being filled
+    Poco::JSON::Object::Ptr object;
+    Poco::JSON::Array::Ptr array;
+    std::vector<std::string>* keys;
+  };
+
+  void add(const Poco::Dynamic::Var& value) {
+    if (open_.empty()) {
+      result_ = value;
+    } else if (!open_.back().array.isNull()) {
+      open_.back().array->add(value);
+    } else {
+      open_.back().object->set(key_, value);
+    }
+  }
+
+  JsonBody::KeyOrder& key_order_;
+  std::vector<Open> open_;
+  std::string key_;
+  Poco::Dynamic::Var result_;
 };
 
 // Poco 1.11 reads an integer beyond 64 bits as a different number (2^64 as
@@ -129,32 +172,21 @@ std::optional<std::string_view> integer_out_of_range(std::string_view text) {
   return std::nullopt;
 }
 
-ApiError request_timeout(std::chrono::milliseconds limit) {
-  return {408, "request_timeout",
-          fmt::format("the body did not arrive within {} ms", limit.count()), 0,
-          Rejection::kBadRequest};
-}
-
-ApiError payload_too_large(int64_t max_bytes) {
-  return {413, "payload_too_large", fmt::format("the body is larger than {} bytes", max_bytes), 0,
-          Rejection::kPayloadTooLarge};
-}
-
 }  // namespace
 
-Result<Poco::JSON::Object::Ptr, ApiError> parse_json_object(const std::string& text) {
+Result<JsonBodyPtr, ApiError> parse_json_object(const std::string& text) {
   if (!is_valid_utf8(text)) return bad_request("the body is not valid UTF-8");
   if (auto integer = integer_out_of_range(text)) {
     return bad_request(fmt::format("the integer {}{} does not fit in 64 bits",
                                    integer->substr(0, 40), integer->size() > 40 ? "..." : ""));
   }
+  JsonBody::KeyOrder key_order;
   Poco::Dynamic::Var parsed;
   try {
-    // Keeps the publisher's key order: `data` is passed on as it was sent.
-    Poco::JSON::Parser parser(new UniqueKeyHandler);
+    Poco::JSON::Parser parser(new JsonBodyBuilder(key_order));
     parser.setDepth(kMaxJsonDepth);
     parsed = parser.parse(text);
-  } catch (const UniqueKeyHandler::DuplicateKey& duplicate) {
+  } catch (const DuplicateKey& duplicate) {
     return bad_request(fmt::format("the body has the key \"{}\" twice in one object",
                                    printable_ascii(duplicate.key.substr(0, 64))));
   } catch (const Poco::Exception& e) {
@@ -163,7 +195,46 @@ Result<Poco::JSON::Object::Ptr, ApiError> parse_json_object(const std::string& t
   if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) {
     return bad_request("the body must be a JSON object");
   }
-  return parsed.extract<Poco::JSON::Object::Ptr>();
+  return std::make_shared<const JsonBody>(parsed.extract<Poco::JSON::Object::Ptr>(),
+                                          std::move(key_order));
+}
+
+std::string JsonBody::compact(const Poco::Dynamic::Var& value) const {
+  std::ostringstream out;
+  write(value, out);
+  return out.str();
+}
+
+// What Poco::JSON::Stringifier::condense writes, objects' keys in key_order_.
+void JsonBody::write(const Poco::Dynamic::Var& value, std::ostream& out) const {
+  if (value.type() == typeid(Poco::JSON::Object::Ptr)) {
+    const auto& object = value.extract<Poco::JSON::Object::Ptr>();
+    const auto order = key_order_.find(object.get());
+    if (order == key_order_.end()) {
+      Poco::JSON::Stringifier::condense(value, out);
+      return;
+    }
+    out << '{';
+    bool first = true;
+    for (const std::string& key : order->second) {
+      if (!first) out << ',';
+      first = false;
+      Poco::JSON::Stringifier::formatString(key, out, Poco::JSON_WRAP_STRINGS);
+      out << ':';
+      write(object->get(key), out);
+    }
+    out << '}';
+  } else if (value.type() == typeid(Poco::JSON::Array::Ptr)) {
+    const auto& array = value.extract<Poco::JSON::Array::Ptr>();
+    out << '[';
+    for (auto it = array->begin(); it != array->end(); ++it) {
+      if (it != array->begin()) out << ',';
+      write(*it, out);
+    }
+    out << ']';
+  } else {
+    Poco::JSON::Stringifier::condense(value, out);
+  }
 }
 
 // RFC 9110 8.3.1: the type and subtype are case-insensitive, and parameters
@@ -180,72 +251,22 @@ bool is_json_media_type(std::string_view content_type) {
   return true;
 }
 
-Result<Poco::JSON::Object::Ptr, ApiError> read_json_object(Exchange& ex, int64_t max_bytes,
-                                                           std::chrono::milliseconds time_limit) {
-  auto& request = ex.request();
-  if (!is_json_media_type(request.getContentType())) {
-    ex.response().setKeepAlive(false);  // the body stays unread
+Result<JsonBodyPtr, ApiError> read_json_object(std::string_view content_type,
+                                               const std::string& body) {
+  if (!is_json_media_type(content_type)) {
     return ApiError{415, "unsupported_media_type",
                     "send the body as 'Content-Type: application/json'", 0,
                     Rejection::kUnsupportedMediaType};
   }
-  const bool chunked = request.getChunkedTransferEncoding();
-  // Poco 1.11 ends a chunked body, silently, at a chunk-size line it cannot
-  // read (over 8 hex digits, or junk): the bytes after it would be read as the
-  // next request on this connection. After a chunked body, close instead.
-  if (chunked) ex.response().setKeepAlive(false);
   // RFC 9112 6.3: with neither Content-Length nor chunked, the body is empty.
-  // (Poco would read until the client closes, holding this worker.)
-  if (!chunked && !request.hasContentLength()) {
-    ex.response().setKeepAlive(false);
+  if (body.empty()) {
     return bad_request("the body is empty: send it with a Content-Length or chunked");
-  }
-  const int64_t declared = chunked ? -1 : request.getContentLength64();
-  if (!chunked && declared < 0) {
-    ex.response().setKeepAlive(false);
-    return bad_request("Content-Length must not be negative");
-  }
-  if (declared > max_bytes) {
-    ex.response().setKeepAlive(false);
-    return payload_too_large(max_bytes);
-  }
-  std::string body;
-  body.reserve(static_cast<size_t>(declared >= 0 ? declared : std::min<int64_t>(1024, max_bytes)));
-  // One receive at a time, so that a client trickling its body is cut off by
-  // the deadline, not only by the socket timeout of each receive.
-  const auto deadline = std::chrono::steady_clock::now() + time_limit;
-  std::istream& in = request.stream();
-  char buffer[8192];
-  try {
-    in.exceptions(std::ios::badbit);  // a read error surfaces as Poco's exception
-    while (in.peek() != std::char_traits<char>::eof()) {
-      body.append(buffer, static_cast<size_t>(in.readsome(buffer, sizeof buffer)));
-      if (static_cast<int64_t>(body.size()) > max_bytes) {
-        ex.response().setKeepAlive(false);
-        return payload_too_large(max_bytes);
-      }
-      if (std::chrono::steady_clock::now() >= deadline) {
-        ex.response().setKeepAlive(false);
-        return request_timeout(time_limit);
-      }
-    }
-  } catch (const Poco::TimeoutException&) {
-    ex.response().setKeepAlive(false);
-    return request_timeout(time_limit);
-  } catch (const Poco::Exception& e) {  // a malformed chunk, a reset connection
-    ex.response().setKeepAlive(false);
-    return bad_request(fmt::format("the body could not be read: {}", printable_ascii(e.message())));
-  }
-  if (declared >= 0 && static_cast<int64_t>(body.size()) != declared) {
-    ex.response().setKeepAlive(false);
-    return bad_request(fmt::format("the body ended after {} of the {} bytes of its Content-Length",
-                                   body.size(), declared));
   }
   return parse_json_object(body);
 }
 
 bool FieldReader::present(const std::string& name) const {
-  return body_.has(name) && !body_.isNull(name);
+  return fields_.has(name) && !fields_.isNull(name);
 }
 
 void FieldReader::fail(ApiError error) {
@@ -255,7 +276,7 @@ void FieldReader::fail(ApiError error) {
 std::optional<std::string> FieldReader::optional_string(const std::string& name,
                                                         size_t max_length) {
   if (!present(name)) return std::nullopt;
-  const Poco::Dynamic::Var value = body_.get(name);
+  const Poco::Dynamic::Var value = fields_.get(name);
   if (!value.isString()) {
     fail(bad_request(fmt::format("field '{}' must be a string", name)));
     return std::nullopt;
@@ -281,7 +302,7 @@ std::string FieldReader::required_string(const std::string& name, size_t max_len
 std::string FieldReader::required_id(const std::string& name, size_t max_length) {
   std::string id;
   if (present(name)) {
-    const Poco::Dynamic::Var value = body_.get(name);
+    const Poco::Dynamic::Var value = fields_.get(name);
     if (value.isString() || (value.isInteger() && !value.isBoolean())) {
       id = value.convert<std::string>();
     }
@@ -296,7 +317,7 @@ std::string FieldReader::required_id(const std::string& name, size_t max_length)
 
 std::optional<int64_t> FieldReader::optional_non_negative_integer(const std::string& name) {
   if (!present(name)) return std::nullopt;
-  const Poco::Dynamic::Var value = body_.get(name);
+  const Poco::Dynamic::Var value = fields_.get(name);
   if (!value.isInteger() || value.isBoolean() || value.convert<int64_t>() < 0) {
     fail(bad_request(fmt::format("field '{}' must be a non-negative integer", name)));
     return std::nullopt;
@@ -305,10 +326,8 @@ std::optional<int64_t> FieldReader::optional_non_negative_integer(const std::str
 }
 
 std::string FieldReader::json_text(const std::string& name) const {
-  if (!body_.has(name)) return "null";
-  std::ostringstream out;
-  Poco::JSON::Stringifier::condense(body_.get(name), out);
-  return out.str();
+  if (!fields_.has(name)) return "null";
+  return body_.compact(fields_.get(name));
 }
 
 }  // namespace sse

@@ -29,6 +29,7 @@ void metrics(Exchange& ex) {
   gauges.log_events = ctx.log->size();
   gauges.log_head = ctx.log->head();
   gauges.queued_events = ctx.hub->queued_total();
+  gauges.queued_bytes = ctx.hub->queued_bytes_total();
   gauges.uptime_seconds =
       static_cast<double>(ctx.clock.steady_ms() - ctx.started_steady_ms) / 1000.0;
   ex.send_text(200, "text/plain; version=0.0.4; charset=utf-8",
@@ -42,10 +43,11 @@ void system_status(Exchange& ex) {
 
 std::string connection_json(const StreamSnapshot& s) {
   return fmt::format(
-      R"({{"id":"{}","userId":{},"username":{},"stream":"{}","room":{},"remoteAddress":{},"connectedAt":"{}","lastEventId":"{}","eventsSent":{},"bytesSent":{},"queued":{}}})",
+      R"({{"id":"{}","userId":{},"username":{},"stream":"{}","room":{},"remoteAddress":{},"connectedAt":"{}","lastEventId":"{}","eventsSent":{},"bytesSent":{},"queued":{},"queuedBytes":{}}})",
       s.id, json_quote(s.owner.user_id), json_quote(s.owner.username), channel_name(s.channel),
       s.room.empty() ? "null" : json_quote(s.room), json_quote(s.owner.remote_address),
-      format_iso8601_ms(s.connected_at_ms), s.last_event_id, s.events_sent, s.bytes_sent, s.queued);
+      format_iso8601_ms(s.connected_at_ms), s.last_event_id, s.events_sent, s.bytes_sent, s.queued,
+      s.queued_bytes);
 }
 
 void list_connections(Exchange& ex) {
@@ -88,9 +90,9 @@ void add_ops_routes(RouteTable& routes) {
   const std::string connections(api::kConnectionsPath);
   routes.push_back({"GET", std::string(api::kHealthPath), health});
   routes.push_back({"GET", std::string(api::kReadyPath), ready});
-  routes.push_back({"GET", std::string(api::kMetricsPath), metrics});
-  routes.push_back({"GET", std::string(api::kStatusPath), system_status});
-  routes.push_back({"GET", connections, list_connections});
+  routes.push_back({"GET", std::string(api::kMetricsPath), metrics, false, /*heavy=*/true});
+  routes.push_back({"GET", std::string(api::kStatusPath), system_status, false, /*heavy=*/true});
+  routes.push_back({"GET", connections, list_connections, false, /*heavy=*/true});
   routes.push_back({"DELETE", connections + "/", kick_connection});  // prefix: "/<id>"
 }
 

@@ -122,16 +122,21 @@ void publish(Exchange& ex, Builder build) {
     return ex.send_error(too_many(Rejection::kRateLimited, "publishing too fast; slow down",
                                   (rate.retry_after_ms + 999) / 1000));
   }
-  auto body =
-      read_json_object(ex, ctx.config.limits.max_body_bytes, ctx.config.server.request_timeout);
+  auto body = read_json_object(ex.header("Content-Type").value_or(""), ex.body());
   if (!body) return ex.send_error(body.error());
   FieldReader fields(**body);
   auto draft = build(fields, *who, ctx);
   if (!draft) return ex.send_error(draft.error());
-  auto published = ctx.hub->publish(*draft);
-  if (!published) return ex.send_error(api_error_for(published.error()));
-  ex.send_json(202, fmt::format(R"({{"id":"{}","delivered":{}}})", published->event->id,
-                                published->delivered));
+  // Answered when the log has the event (after the commit, for SQLite): no
+  // thread waits for it meanwhile.
+  auto answer = [ex = ex.defer()](Result<Hub::Published> published) {
+    if (!published) return ex->send_error(api_error_for(published.error()));
+    ex->send_json(202, fmt::format(R"({{"id":"{}","delivered":{}}})", published->event->id,
+                                   published->delivered));
+  };
+  if (!ctx.hub->publish_async(*draft, std::move(answer))) {
+    ex.send_error(api_error_for(Error::unavailable("the server is shutting down")));
+  }
 }
 
 struct PublishEndpoint {

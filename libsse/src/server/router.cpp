@@ -11,7 +11,7 @@
 namespace sse {
 namespace {
 
-bool path_matches(const Route& route, const std::string& path) {
+bool path_matches(const Route& route, std::string_view path) {
   if (!route.path.empty() && route.path.back() == '/') {
     return path.size() > route.path.size() && path.compare(0, route.path.size(), route.path) == 0;
   }
@@ -20,30 +20,16 @@ bool path_matches(const Route& route, const std::string& path) {
 
 // CORS (Fetch standard, "CORS protocol"): echo an allowed Origin back.
 bool apply_cors(Exchange& ex) {
-  auto& request = ex.request();
-  if (!request.has("Origin")) return false;
-  const std::string& origin = request.get("Origin");
+  const auto origin_header = ex.header("Origin");
+  if (!origin_header) return false;
+  const std::string origin(*origin_header);
   const auto& allowed = ex.context().config.cors.allowed_origins;
   const bool any = std::find(allowed.begin(), allowed.end(), "*") != allowed.end();
   if (!any && std::find(allowed.begin(), allowed.end(), origin) == allowed.end()) return false;
-  auto& response = ex.response();
-  response.set("Access-Control-Allow-Origin", any ? "*" : origin);
-  if (!any) response.set("Vary", "Origin");
-  response.set("Access-Control-Expose-Headers", "X-SSE-Replay, Retry-After");
+  ex.set_header("Access-Control-Allow-Origin", any ? "*" : origin);
+  if (!any) ex.set_header("Vary", "Origin");
+  ex.set_header("Access-Control-Expose-Headers", "X-SSE-Replay, Retry-After");
   return true;
-}
-
-void access_log(Exchange& ex, std::chrono::steady_clock::time_point started) {
-  Logger& logger = ex.context().logger;
-  if (!ex.context().config.log.access_log || !logger.enabled(LogLevel::kInfo)) return;
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - started)
-                          .count();
-  logger.info("request", {{"method", ex.request().getMethod()},
-                          {"uri", redact_query(ex.request().getURI())},
-                          {"status", std::to_string(ex.status())},
-                          {"ms", fmt::format("{:.3f}", micros / 1000.0)},
-                          {"remote", ex.request().clientAddress().toString()}});
 }
 
 }  // namespace
@@ -56,16 +42,24 @@ RouteTable build_route_table() {
   return routes;
 }
 
+bool runs_on_loop(const RouteTable& routes, const http::RequestHead& head, size_t body_bytes) {
+  if (body_bytes > kLoopBodyLimit) return false;
+  std::string_view path = head.target;
+  path = path.substr(0, path.find('?'));
+  const bool is_head = head.method == "HEAD";
+  for (const Route& route : routes) {
+    if (!path_matches(route, path)) continue;
+    if (route.method == head.method || (is_head && route.method == "GET")) return !route.heavy;
+  }
+  return false;
+}
+
 void dispatch(const RouteTable& routes, Exchange& ex) {
-  const auto started = std::chrono::steady_clock::now();
   ex.context().metrics.http_requests.fetch_add(1, Metrics::relaxed);
   const bool cors = apply_cors(ex);
-  // RFC 9112 6.1: both Content-Length and Transfer-Encoding may be an attempt
-  // at request smuggling; answer by Transfer-Encoding, then close.
-  if (ex.request().getChunkedTransferEncoding() && ex.request().hasContentLength()) {
-    ex.response().setKeepAlive(false);
-  }
-  const std::string& method = ex.request().getMethod();
+  const std::string& method = ex.method();
+  // HEAD runs the GET and sends its head only (http::Framing::head_only).
+  const bool head = method == "HEAD";
 
   std::vector<const Route*> on_path;
   for (const Route& route : routes) {
@@ -73,7 +67,10 @@ void dispatch(const RouteTable& routes, Exchange& ex) {
   }
   auto allow = [&] {
     std::string list = "OPTIONS";
-    for (const Route* r : on_path) list += ", " + r->method;
+    for (const Route* r : on_path) {
+      list += ", " + r->method;
+      if (r->method == "GET" && !r->opens_stream) list += ", HEAD";
+    }
     return list;
   };
   try {
@@ -85,19 +82,19 @@ void dispatch(const RouteTable& routes, Exchange& ex) {
       ex.send_error(not_found(fmt::format("no such endpoint: {}", ex.path())));
     } else if (method == "OPTIONS") {
       // CORS preflight, or a plain OPTIONS: say what the path allows.
-      auto& response = ex.response();
-      response.set("Allow", allow());
+      ex.set_header("Allow", allow());
       if (cors) {
-        response.set("Access-Control-Allow-Methods", allow());
-        response.set("Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID");
-        response.set("Access-Control-Max-Age", "600");
+        ex.set_header("Access-Control-Allow-Methods", allow());
+        ex.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID");
+        ex.set_header("Access-Control-Max-Age", "600");
       }
       ex.send_text(204, "text/plain", "");
     } else {
-      auto it = std::find_if(on_path.begin(), on_path.end(),
-                             [&](const Route* r) { return r->method == method; });
+      auto it = std::find_if(on_path.begin(), on_path.end(), [&](const Route* r) {
+        return r->method == method || (head && r->method == "GET" && !r->opens_stream);
+      });
       if (it == on_path.end()) {
-        ex.response().set("Allow", allow());
+        ex.set_header("Allow", allow());
         ex.send_error({405, "method_not_allowed",
                        fmt::format("{} does not take {}", ex.path(), method), 0,
                        Rejection::kMethodNotAllowed});
@@ -107,11 +104,12 @@ void dispatch(const RouteTable& routes, Exchange& ex) {
     }
   } catch (const std::exception& e) {
     ex.context().logger.error("request failed",
-                              {{"uri", redact_query(ex.request().getURI())}, {"error", e.what()}});
-    if (!ex.response().sent())
-      ex.send_error({500, "internal", "internal server error", 0, Rejection::kInternal});
+                              {{"uri", redact_query(ex.target())}, {"error", e.what()}});
+    ex.send_error({500, "internal", "internal server error", 0, Rejection::kInternal});
   }
-  access_log(ex, started);
+  if (!ex.answered() && !ex.deferred()) {  // a handler that forgot to answer: a bug, not a hang
+    ex.send_error({500, "internal", "the handler sent no answer", 0, Rejection::kInternal});
+  }
 }
 
 }  // namespace sse

@@ -6,15 +6,12 @@
 #include <sstream>
 #include <thread>
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/IPAddress.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/ThreadPool.h>
 #include <fmt/format.h>
 
-#include "server/request_deadline.hpp"
+#include "server/handler_pool.hpp"
+#include "server/http_edge.hpp"
+#include "server/listener.hpp"
 #include "server/routes.hpp"
 #include "server/server_context.hpp"
 #include "sse/api/contract.hpp"
@@ -25,35 +22,6 @@
 
 namespace sse {
 namespace {
-
-class RequestHandler final : public Poco::Net::HTTPRequestHandler {
- public:
-  RequestHandler(const RouteTable& routes, ServerContext& ctx) : routes_(routes), ctx_(ctx) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
-    GuardedConnection::head_received();
-    Exchange exchange(request, response, ctx_);
-    dispatch(routes_, exchange);
-    GuardedConnection::request_done(exchange.streaming());
-  }
-
- private:
-  const RouteTable& routes_;
-  ServerContext& ctx_;
-};
-
-class HandlerFactory final : public StoppableHandlerFactory {
- public:
-  HandlerFactory(const RouteTable& routes, ServerContext& ctx) : routes_(routes), ctx_(ctx) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new RequestHandler(routes_, ctx_);
-  }
-
- private:
-  const RouteTable& routes_;
-  ServerContext& ctx_;
-};
 
 // A key file's contents; a missing, unreadable, non-regular or empty file is
 // an error naming `key`.
@@ -120,12 +88,16 @@ struct Server::Impl {
       : ctx(std::move(config), std::move(auth), clock, logger), routes(build_route_table()) {}
 
   void status_loop();
+  // The route's handler (on a loop or a handler thread: see runs_on_loop).
+  void serve(HttpRequest request, Responder respond) {
+    auto exchange = Exchange::make(std::move(request), ctx, std::move(respond));
+    dispatch(routes, *exchange);
+  }
 
   ServerContext ctx;
   RouteTable routes;
-  std::unique_ptr<Poco::ThreadPool> pool;
-  std::unique_ptr<Poco::Net::ServerSocket> listener;
-  std::unique_ptr<GuardedHttpServer> http;
+  std::unique_ptr<HandlerPool> pool;
+  std::unique_ptr<HttpEdge> edge;  // declared after ctx: goes first
   int port = 0;
 
   std::thread status_thread;
@@ -183,6 +155,8 @@ Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, co
   hub.writer.heartbeat_interval_ms = ctx.config.limits.heartbeat_interval.count();
   hub.writer.idle_timeout_ms = ctx.config.limits.idle_timeout.count();
   hub.writer.max_queued = static_cast<size_t>(ctx.config.limits.max_queued_events);
+  hub.writer.max_queued_bytes = static_cast<size_t>(ctx.config.limits.max_queued_bytes);
+  hub.max_queued_bytes_total = static_cast<uint64_t>(ctx.config.limits.max_queued_bytes_total);
   auto started = Hub::create(hub, *ctx.log, ctx.metrics, clock);
   if (!started) return started.error().with_context("server: cannot start the hub");
   ctx.hub = std::move(*started);
@@ -196,35 +170,33 @@ Server::~Server() { shutdown(std::chrono::milliseconds(0)); }
 Status Server::start() {
   ServerContext& ctx = impl_->ctx;
   const ServerConfig& cfg = ctx.config.server;
-  try {
-    Poco::Net::SocketAddress address(cfg.host, static_cast<Poco::UInt16>(cfg.port));
-    // Not the (address, backlog) constructor: in Poco 1.11 it sets SO_REUSEPORT,
-    // and a second server on the same port would then start and share it.
-    impl_->listener = std::make_unique<Poco::Net::ServerSocket>();
-    impl_->listener->bind(address, /*reuseAddress=*/true, /*reusePort=*/false);
-    impl_->listener->listen(4096);
-  } catch (const Poco::Exception& e) {
-    return Error::unavailable(
-        fmt::format("server: cannot listen on {}:{}: {}", cfg.host, cfg.port, e.displayText()));
-  }
-  impl_->port = impl_->listener->address().port();
-
-  auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(cfg.threads);
-  params->setMaxQueued(cfg.max_queued_requests);
-  params->setTimeout(Poco::Timespan(cfg.request_timeout.count() * 1000));
-  params->setKeepAliveTimeout(Poco::Timespan(5, 0));
-  // Poco's TCPServerDispatcher::stop() wakes only the workers already waiting;
-  // one between requests then sleeps the whole idle time (10 s by default)
-  // before it sees the stop, and joinAll() in shutdown() waits for it.
-  params->setThreadIdleTime(Poco::Timespan(0, 200 * 1000));
-  params->setServerName("sse-server");
-  params->setSoftwareVersion("sse-server");
-  impl_->pool = std::make_unique<Poco::ThreadPool>(2, cfg.threads + 2);
-  impl_->http =
-      std::make_unique<GuardedHttpServer>(new HandlerFactory(impl_->routes, ctx), *impl_->pool,
-                                          *impl_->listener, params, cfg.request_timeout);
-  impl_->http->start();
+  // The backlog holds a reconnect storm while the loops accept it (the
+  // kernel caps it at net.core.somaxconn).
+  auto listener = listen_on(cfg.host, cfg.port, 65535);
+  if (!listener) return listener.error();
+  impl_->port = bound_port(listener->get());
+  auto pool = HandlerPool::create(static_cast<size_t>(cfg.threads),
+                                  static_cast<size_t>(cfg.max_queued_requests));
+  if (!pool) return pool.error();
+  impl_->pool = std::move(*pool);
+  EdgeOptions edge;
+  edge.request_timeout = cfg.request_timeout;
+  edge.body_timeout = cfg.body_timeout;
+  edge.keepalive_timeout = cfg.keepalive_timeout;
+  edge.limits.max_head_bytes = static_cast<size_t>(cfg.max_head_bytes);
+  edge.limits.max_target_bytes = static_cast<size_t>(cfg.max_url_bytes);
+  edge.limits.max_fields = static_cast<size_t>(cfg.max_header_fields);
+  edge.limits.max_body_bytes = static_cast<uint64_t>(ctx.config.limits.max_body_bytes);
+  edge.max_connections = static_cast<size_t>(cfg.max_http_connections);
+  impl_->edge = std::make_unique<HttpEdge>(
+      edge, std::move(*listener), ctx.hub->loops(), *impl_->pool,
+      [impl = impl_.get()](HttpRequest request, Responder respond) {
+        impl->serve(std::move(request), std::move(respond));
+      },
+      [impl = impl_.get()](const http::RequestHead& head, size_t body_bytes) {
+        return runs_on_loop(impl->routes, head, body_bytes);
+      },
+      ctx.metrics, ctx.logger);
   ctx.ready = true;
   impl_->status_thread = std::thread([this] { impl_->status_loop(); });
   if (ctx.config.auth.demo_tokens) {
@@ -249,21 +221,19 @@ void Server::shutdown(std::chrono::milliseconds grace) {
   impl_->stopped = true;
   ServerContext& ctx = impl_->ctx;
   ctx.ready = false;
-  if (impl_->http) {
-    // Stop accepting, let requests in progress finish, close idle keep-alive
-    // connections (stop() alone would keep serving them), free the port
-    // (Poco 1.11 leaves it open).
-    impl_->http->stopAll(false);
-    impl_->listener->close();
-  }
+  // Stop accepting and free the port; idle connections close, requests in
+  // progress are answered (and their connections closed after).
+  if (impl_->edge) impl_->edge->stop_accepting();
   {
     std::lock_guard lock(impl_->status_mu);
     impl_->stopping = true;
   }
   impl_->status_cv.notify_all();
   if (impl_->status_thread.joinable()) impl_->status_thread.join();
+  // The farewell on every stream; the loops end when every connection is
+  // closed, or at the deadline whatever the clients are doing.
   ctx.hub->shutdown(farewell_frame(ctx.clock.now_ms()), ctx.clock.steady_ms() + grace.count());
-  if (impl_->pool) impl_->pool->joinAll();
+  if (impl_->pool) impl_->pool->stop();
 }
 
 }  // namespace sse

@@ -13,7 +13,8 @@ ServerContext::ServerContext(Config cfg, AuthOptions auth_options, const Clock& 
       publish_rate(config.limits.publish_rate, config.limits.publish_burst, clk),
       limiter(
           ConnectionLimiter::create(static_cast<size_t>(config.limits.max_connections),
-                                    static_cast<size_t>(config.limits.max_connections_per_user))),
+                                    static_cast<size_t>(config.limits.max_connections_per_user),
+                                    static_cast<size_t>(config.limits.max_anonymous_connections))),
       started_steady_ms(clk.steady_ms()) {}
 
 }  // namespace sse

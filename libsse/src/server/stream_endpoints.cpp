@@ -1,11 +1,10 @@
 // The four SSE streams. Opening one is the same everywhere: authenticate,
 // build the subscription, take a place under the connection limits, decide
-// the replay, open it in the hub (a PendingStream), send the headers, detach
-// the socket from Poco and connect it. Every refusal happens before the first
-// header byte. The Poco worker thread returns to the pool as soon as the
-// socket is handed over.
+// the replay, open it in the hub on the connection's own event loop (a
+// PendingStream), and answer with the stream's head: the loop turns the
+// connection into the stream (WriterLoop::adopt_stream). Every refusal
+// happens before the first header byte.
 
-#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <fmt/format.h>
 
 #include "server/routes.hpp"
@@ -58,8 +57,8 @@ Result<Subscription, ApiError> subscription_for(Exchange& ex, const StreamEndpoi
 // Last-Event-ID from the header (what EventSource sends) or ?lastEventId=.
 Result<std::optional<EventId>, ApiError> resume_point(Exchange& ex) {
   std::string text;
-  if (ex.request().has("Last-Event-ID")) {
-    text = ex.request().get("Last-Event-ID");
+  if (auto header = ex.header("Last-Event-ID")) {
+    text = std::string(*header);
   } else if (auto query = ex.query("lastEventId")) {
     text = *query;
   }
@@ -81,13 +80,21 @@ Result<ConnectionLimiter::Ticket, ApiError> admit(ServerContext& ctx, const Iden
                                 ctx.config.limits.max_connections_per_user),
                     5);
   }
+  if (admission.refusal == AdmissionRefusal::kAnonymous) {
+    return too_many(Rejection::kStreamLimitAnonymous,
+                    fmt::format("at most {} open streams without a token; send one",
+                                ctx.config.limits.max_anonymous_connections),
+                    5);
+  }
   return too_many(Rejection::kStreamLimitTotal, "the server has no room for more streams", 5);
 }
 
 void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
   ServerContext& ctx = ex.context();
   Identity who;
-  if (endpoint.needs_auth) {
+  // The status stream is open to anyone; with a token it counts as its
+  // user's, not against limits.max_anonymous_connections.
+  if (endpoint.needs_auth || ex.has_credentials()) {
     auto identity = ex.authenticate();
     if (!identity) return ex.send_error(identity.error());
     who = std::move(*identity);
@@ -101,31 +108,20 @@ void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
 
   StreamRequest request;
   request.subscription = std::move(*sub);
-  request.owner = {who.user_id, who.username, ex.request().clientAddress().toString()};
+  request.owner = {who.user_id, who.username, ex.remote_address()};
+  request.loop = static_cast<int>(ex.request().loop);
   request.ticket = std::move(*ticket);
   request.resume_after = *resume;
   request.expires_at_ms = who.expires_at_ms.value_or(0);
   request.preamble = wire::encode_retry(static_cast<uint32_t>(ctx.config.limits.retry.count()));
   // Registered from here: every event published after the client sees "200"
-  // reaches it. Leaving this function without connect() abandons it.
+  // reaches it. Leaving this function without release() abandons it.
   auto pending = ctx.hub->open(std::move(request));
   if (!pending) return ex.send_error(api_error_for(pending.error()));
 
-  auto& response = ex.response();
-  response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
-  response.setContentType("text/event-stream; charset=utf-8");
-  response.set("Cache-Control", "no-cache");
-  response.set("X-Accel-Buffering", "no");
   if (resume->has_value())
-    response.set("X-SSE-Replay", pending->replay_complete() ? "complete" : "incomplete");
-  // docs/architecture.md, "Sockets": no chunking and an explicit flush, or the headers are lost on
-  // detach.
-  response.setChunkedTransferEncoding(false);
-  response.setKeepAlive(false);
-  response.send().flush();
-  ex.mark_streaming();
-  auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(ex.request());
-  std::move(*pending).connect(impl.detachSocket());
+    ex.set_header("X-SSE-Replay", pending->replay_complete() ? "complete" : "incomplete");
+  ex.send_stream(std::move(*pending).release());
 }
 
 }  // namespace
@@ -133,7 +129,7 @@ void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
 void add_stream_routes(RouteTable& routes) {
   for (const StreamEndpoint& endpoint : kStreamEndpoints) {
     routes.push_back(
-        {"GET", endpoint.path, [&endpoint](Exchange& ex) { open_stream(ex, endpoint); }});
+        {"GET", endpoint.path, [&endpoint](Exchange& ex) { open_stream(ex, endpoint); }, true});
   }
 }
 

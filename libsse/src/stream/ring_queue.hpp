@@ -45,6 +45,15 @@ class RingQueue {
     ++size_;
   }
 
+  // Puts `value` before every queued item.
+  void push_front(T value) {
+    if (size_ == capacity_) grow();
+    const uint32_t slot = (head_ + capacity_ - 1) & (capacity_ - 1);
+    ::new (static_cast<void*>(storage() + slot)) T(std::move(value));
+    head_ = slot;
+    ++size_;
+  }
+
   // Drops the front item (size() > 0); an emptied queue gives its heap ring back.
   void pop_front() {
     std::destroy_at(&front());

@@ -62,6 +62,8 @@ void WriterLoop::flush(Stream& stream) {
 // Drops the chunks `written` bytes completed and counts what they were.
 void WriterLoop::consume(Stream& stream, size_t written) {
   metrics_.bytes_sent.fetch_add(written, Metrics::relaxed);
+  stream.queued_bytes -= written;
+  loop_queued_bytes_ -= written;
   stream.stats->bytes_sent.fetch_add(written, Metrics::relaxed);
   size_t left = written + stream.front_offset;
   while (!stream.queue.empty() && left >= stream.queue.front().bytes->size()) {
@@ -79,6 +81,7 @@ void WriterLoop::consume(Stream& stream, size_t written) {
   }
   stream.front_offset = left;
   stream.stats->queued.store(stream.queue.size(), Metrics::relaxed);
+  stream.stats->queued_bytes.store(stream.queued_bytes, Metrics::relaxed);
 }
 
 void WriterLoop::on_readable(Stream& stream) {
@@ -113,6 +116,8 @@ void WriterLoop::close_stream(StreamId id, CloseReason reason) {
     stream->socket.shutdown_and_close();
   }
   stream->stats->queued.store(0, Metrics::relaxed);
+  stream->stats->queued_bytes.store(0, Metrics::relaxed);
+  loop_queued_bytes_ -= stream->queued_bytes;
   metrics_.count(reason);
   on_closed_(id, reason);
 }

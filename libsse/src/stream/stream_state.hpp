@@ -42,16 +42,26 @@ struct WriterLoop::Stream {
   detail::RingQueue<detail::Chunk> queue;
   size_t front_offset = 0;  // bytes of queue.front() already written
   size_t live_queued = 0;
+  size_t queued_bytes = 0;  // of the queue, minus front_offset
   int64_t last_event_steady_ms = 0;
   int64_t expires_at_ms = 0;
   std::shared_ptr<StreamStats> stats;
 
   int fd() const { return socket.get(); }
 
-  void push(detail::Chunk chunk) {
+  // Queues `chunk` at the back (or, for the response head, the front of a
+  // queue nothing of which is written yet). WriterLoop::enqueue counts it
+  // for the loop too.
+  void push(detail::Chunk chunk, bool front = false) {
     if (chunk.live) ++live_queued;
-    queue.push_back(std::move(chunk));
+    queued_bytes += chunk.bytes->size();
+    if (front) {
+      queue.push_front(std::move(chunk));
+    } else {
+      queue.push_back(std::move(chunk));
+    }
     stats->queued.store(queue.size(), std::memory_order_relaxed);
+    stats->queued_bytes.store(queued_bytes, std::memory_order_relaxed);
   }
 };
 

@@ -28,6 +28,8 @@ using detail::Chunk;
 using detail::wire_of;
 
 constexpr uint64_t kWakeToken = 0;  // epoll tag of the wake-up eventfd; stream ids start at 1
+constexpr uint64_t kGuestBit = uint64_t{1}
+                               << 63;  // set in the epoll tags of the guest's descriptors
 constexpr int64_t kMaxScanIntervalMs = 1000;
 
 std::string heartbeat_frame(int64_t now_ms) {
@@ -133,6 +135,34 @@ bool WriterLoop::post_replay(StreamId id, std::vector<EventPtr> events) {
   return post(Replay{id, std::move(events)});
 }
 bool WriterLoop::post_close(StreamId id, CloseReason reason) { return post(Close{id, reason}); }
+bool WriterLoop::post_task(std::function<void()> task) { return post(Task(std::move(task))); }
+
+bool WriterLoop::watch(int fd, uint64_t tag, uint32_t events) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = tag | kGuestBit;
+  return ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+bool WriterLoop::rewatch(int fd, uint64_t tag, uint32_t events) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = tag | kGuestBit;
+  return ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) == 0;
+}
+
+void WriterLoop::unwatch(int fd) { ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }
+
+void WriterLoop::adopt_stream(StreamId id, SocketFd socket, std::string head) {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return;  // closed before it opened: the socket goes
+  Stream& stream = *it->second;
+  // Before the preamble and whatever was routed or replayed meanwhile; the
+  // stream has had no socket, so nothing of its queue is written yet.
+  loop_queued_bytes_ += head.size();
+  stream.push({std::make_shared<const std::string>(std::move(head)), 0, false}, /*front=*/true);
+  attach_socket(stream, std::move(socket));
+}
 
 void WriterLoop::drain_and_stop(std::string farewell, int64_t deadline_steady_ms) {
   post(Drain{std::move(farewell), deadline_steady_ms});
@@ -152,7 +182,12 @@ void WriterLoop::run() {
     apply_inbox(commands);
     on_timers();
     flush_dirty();
-    if (draining_ && (streams_.empty() || clock_.steady_ms() >= drain_deadline_ms_)) break;
+    if (guest_) guest_next_ms_ = guest_->on_tick(clock_.steady_ms());
+    queued_bytes_.store(loop_queued_bytes_, std::memory_order_relaxed);
+    if (draining_) {
+      const bool idle = streams_.empty() && (!guest_ || guest_->drained());
+      if (idle || clock_.steady_ms() >= drain_deadline_ms_) break;
+    }
   }
   finish();
 }
@@ -161,6 +196,10 @@ void WriterLoop::handle_ready(uint64_t tag, uint32_t events) {
   if (tag == kWakeToken) {
     uint64_t count;
     (void)!::read(wake_fd_, &count, sizeof count);
+    return;
+  }
+  if (tag & kGuestBit) {
+    if (guest_) guest_->on_ready(tag & ~kGuestBit, events);
     return;
   }
   auto it = streams_.find(tag);
@@ -191,16 +230,20 @@ void WriterLoop::finish() {
   }
   for (auto& command : late) {
     if (auto* added = std::get_if<NewStream>(&command)) add(*added);
+    if (auto* task = std::get_if<Task>(&command)) (*task)();
   }
+  if (guest_) guest_->on_stop();
   std::vector<StreamId> left;
   for (auto& [id, stream] : streams_) left.push_back(id);
   for (StreamId id : left) close_stream(id, CloseReason::kShutdown);
 }
 
 int WriterLoop::next_timeout_ms() const {
-  if (clock_watch_) return -1;  // time moves only when the clock says so, and it wakes us
+  // Time moves only when the clock says so, and it wakes us; but a guest with
+  // work left for now (a pipelined request) is called again at once.
+  if (clock_watch_) return guest_next_ms_ <= clock_.steady_ms() ? 0 : -1;
   const int64_t now = clock_.steady_ms();
-  int64_t next = std::min(next_heartbeat_ms_, next_scan_ms_);
+  int64_t next = std::min({next_heartbeat_ms_, next_scan_ms_, guest_next_ms_});
   if (draining_) next = std::min<int64_t>(next, std::min(drain_deadline_ms_, now + 20));
   return static_cast<int>(std::clamp<int64_t>(next - now, 0, kMaxScanIntervalMs));
 }
@@ -215,6 +258,7 @@ void WriterLoop::apply(Command& command) {
         if constexpr (std::is_same_v<T, Replay>) replay(c);
         if constexpr (std::is_same_v<T, Close>) close_stream(c.id, c.reason);
         if constexpr (std::is_same_v<T, Drain>) start_drain(c);
+        if constexpr (std::is_same_v<T, Task>) c();
       },
       command);
 }
@@ -225,7 +269,7 @@ void WriterLoop::add(NewStream& incoming) {
   stream->expires_at_ms = incoming.expires_at_ms;
   stream->last_event_steady_ms = clock_.steady_ms();
   stream->stats = std::move(incoming.stats);
-  stream->push({std::make_shared<const std::string>(std::move(incoming.preamble)), 0, false});
+  enqueue(*stream, {std::make_shared<const std::string>(std::move(incoming.preamble)), 0, false});
   if (draining_) stream->close_after_flush = true;
   streams_.emplace(incoming.id, std::move(stream));
   stream_count_.store(streams_.size(), std::memory_order_relaxed);
@@ -236,11 +280,14 @@ void WriterLoop::connect(Connect& connect) {
   // Closed (kicked, shut down) before its socket came: the socket goes with
   // the command.
   if (it == streams_.end()) return;
-  Stream& stream = *it->second;
-  if (!connect.socket.valid() || !make_stream_socket(connect.socket.get())) {
+  attach_socket(*it->second, std::move(connect.socket));
+}
+
+void WriterLoop::attach_socket(Stream& stream, SocketFd socket) {
+  if (!socket.valid() || !make_stream_socket(socket.get())) {
     return close_stream(stream.id, CloseReason::kClientGone);
   }
-  stream.socket = std::move(connect.socket);
+  stream.socket = std::move(socket);
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLRDHUP;
   ev.data.u64 = stream.id;
@@ -262,8 +309,16 @@ void WriterLoop::mark_dirty(Stream& stream) {
   dirty_.push_back(stream.id);
 }
 
+void WriterLoop::enqueue(Stream& stream, Chunk chunk) {
+  loop_queued_bytes_ += chunk.bytes->size();
+  stream.push(std::move(chunk));
+}
+
 bool WriterLoop::over_bound(const Stream& stream) const {
-  return stream.live_queued > settings_.max_queued;
+  if (stream.live_queued > settings_.max_queued) return true;
+  // One event alone never is: it may be larger than the bound.
+  return settings_.max_queued_bytes > 0 && stream.queue.size() > 1 &&
+         stream.queued_bytes > settings_.max_queued_bytes;
 }
 
 void WriterLoop::deliver(const Deliver& deliver) {
@@ -271,7 +326,7 @@ void WriterLoop::deliver(const Deliver& deliver) {
   for (StreamId id : deliver.targets) {
     Stream* stream = writable(id);
     if (!stream) continue;
-    stream->push({bytes, deliver.event->id, true});
+    enqueue(*stream, {bytes, deliver.event->id, true});
     stream->last_event_steady_ms = clock_.steady_ms();
     if (over_bound(*stream)) {
       // A burst can outrun the batched flush; only a client whose socket
@@ -290,10 +345,14 @@ void WriterLoop::deliver(const Deliver& deliver) {
 void WriterLoop::replay(Replay& replay) {
   auto it = streams_.find(replay.id);
   if (it == streams_.end()) return;
-  it->second->stats->replay_in_flight.fetch_sub(replay.events.size(), Metrics::relaxed);
+  uint64_t bytes = 0;
+  for (const auto& event : replay.events) bytes += event->wire.size();
+  StreamStats& stats = *it->second->stats;
+  stats.replay_in_flight.fetch_sub(replay.events.size(), Metrics::relaxed);
+  stats.replay_in_flight_bytes.fetch_sub(bytes, Metrics::relaxed);
   Stream* stream = writable(replay.id);
   if (!stream) return;
-  for (auto& event : replay.events) stream->push({wire_of(event), event->id, false});
+  for (auto& event : replay.events) enqueue(*stream, {wire_of(event), event->id, false});
   if (!replay.events.empty()) stream->last_event_steady_ms = clock_.steady_ms();
   mark_dirty(*stream);
 }
@@ -301,11 +360,12 @@ void WriterLoop::replay(Replay& replay) {
 void WriterLoop::start_drain(Drain& drain) {
   draining_ = true;
   drain_deadline_ms_ = drain.deadline_ms;
+  if (guest_) guest_->on_drain();
   if (drain.farewell.empty()) return;
   auto bytes = std::make_shared<const std::string>(std::move(drain.farewell));
   for (auto& [id, stream] : streams_) {
     if (stream->close_after_flush) continue;
-    stream->push({bytes, 0, false});
+    enqueue(*stream, {bytes, 0, false});
     stream->close_after_flush = true;
     mark_dirty(*stream);
   }
@@ -333,7 +393,7 @@ void WriterLoop::send_heartbeats() {
   auto frame = std::make_shared<const std::string>(heartbeat_frame(clock_.now_ms()));
   for (auto& [id, stream] : streams_) {
     if (stream->close_after_flush) continue;
-    stream->push({frame, 0, true});
+    enqueue(*stream, {frame, 0, true});
     mark_dirty(*stream);
   }
 }

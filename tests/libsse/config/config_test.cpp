@@ -96,7 +96,13 @@ port = 4000
 threads = 8
 writer_threads = 3
 request_timeout = "2s"
+body_timeout = "3s"
+keepalive_timeout = "45s"
 max_queued_requests = 99
+max_head_bytes = 4096
+max_url_bytes = 2048
+max_header_fields = 50
+max_http_connections = 500
 
 [auth]
 demo_tokens = false
@@ -114,6 +120,9 @@ max_body_bytes = 1024
 publish_rate = 2.5
 publish_burst = 7
 max_queued_events = 16
+max_queued_bytes = 65536
+max_queued_bytes_total = 1048576
+max_anonymous_connections = 10
 
 [history]
 backend = "sqlite"
@@ -143,7 +152,13 @@ void check_every_key(const sse::Config& c) {
   CHECK(c.server.threads == 8);
   CHECK(c.server.writer_threads == 3);
   CHECK(c.server.request_timeout == 2s);
+  CHECK(c.server.body_timeout == 3s);
+  CHECK(c.server.keepalive_timeout == 45s);
   CHECK(c.server.max_queued_requests == 99);
+  CHECK(c.server.max_head_bytes == 4096);
+  CHECK(c.server.max_url_bytes == 2048);
+  CHECK(c.server.max_header_fields == 50);
+  CHECK(c.server.max_http_connections == 500);
   CHECK_FALSE(c.auth.demo_tokens);
   CHECK(c.auth.demo_tokens_explicit);
   CHECK(c.auth.jwt_secret.empty());
@@ -159,6 +174,9 @@ void check_every_key(const sse::Config& c) {
   CHECK(c.limits.publish_rate == 2.5);
   CHECK(c.limits.publish_burst == 7);
   CHECK(c.limits.max_queued_events == 16);
+  CHECK(c.limits.max_queued_bytes == 65536);
+  CHECK(c.limits.max_queued_bytes_total == 1048576);
+  CHECK(c.limits.max_anonymous_connections == 10);
   CHECK(c.history.backend == "sqlite");
   CHECK(c.history.path == "/var/lib/sse/events.db");
   CHECK(c.history.max_events == 500);
@@ -181,6 +199,15 @@ TEST_CASE("built-in defaults are the spec's", "[config]") {
   CHECK(c.server.host == "127.0.0.1");
   CHECK(c.server.port == 3000);
   CHECK(c.server.threads == 16);
+  CHECK(c.server.writer_threads == 0);
+  CHECK(c.server.request_timeout == 10s);
+  CHECK(c.server.body_timeout == 10s);
+  CHECK(c.server.keepalive_timeout == 30s);
+  CHECK(c.server.max_queued_requests == 16384);
+  CHECK(c.server.max_head_bytes == 32768);
+  CHECK(c.server.max_url_bytes == 8192);
+  CHECK(c.server.max_header_fields == 100);
+  CHECK(c.server.max_http_connections == 16384);
   CHECK(c.auth.demo_tokens);
   CHECK_FALSE(c.auth.demo_tokens_explicit);
   CHECK(c.limits.max_connections == 1000);
@@ -188,9 +215,14 @@ TEST_CASE("built-in defaults are the spec's", "[config]") {
   CHECK(c.limits.idle_timeout == 5min);
   CHECK(c.limits.heartbeat_interval == 30s);
   CHECK(c.limits.status_interval == 5s);
+  CHECK(c.limits.retry == 3s);
   CHECK(c.limits.max_body_bytes == 65536);
   CHECK(c.limits.publish_rate == 20);
   CHECK(c.limits.publish_burst == 40);
+  CHECK(c.limits.max_queued_events == 1024);
+  CHECK(c.limits.max_queued_bytes == 1024 * 1024);
+  CHECK(c.limits.max_queued_bytes_total == int64_t{256} * 1024 * 1024);
+  CHECK(c.limits.max_anonymous_connections == 100);
   CHECK(c.history.backend == "sqlite");
   CHECK(c.history.max_events == 100000);
   CHECK(c.history.max_age == 24h);
@@ -427,6 +459,24 @@ TEST_CASE("file errors name the key, the file and the line", "[config]") {
       {"[server]\nthreads = 0\n", 2, "server.threads", "between 1 and 1024"},
       {"[server]\nwriter_threads = 2000\n", 2, "server.writer_threads", "between 0 and 1024"},
       {"[server]\nmax_queued_requests = 0\n", 2, "server.max_queued_requests", "at least 1"},
+      {"[server]\nmax_head_bytes = 1023\n", 2, "server.max_head_bytes",
+       "between 1024 and 1048576, got 1023"},
+      {"[server]\nmax_head_bytes = 1048577\n", 2, "server.max_head_bytes",
+       "between 1024 and 1048576, got 1048577"},
+      {"[server]\nmax_url_bytes = 63\n", 2, "server.max_url_bytes", "between 64 and"},
+      {"[server]\nmax_header_fields = 0\n", 2, "server.max_header_fields",
+       "between 1 and 10000, got 0"},
+      {"[server]\nmax_header_fields = 10001\n", 2, "server.max_header_fields",
+       "between 1 and 10000"},
+      {"[server]\nmax_http_connections = 0\n", 2, "server.max_http_connections", "at least 1"},
+      {"[server]\nmax_http_connections = 3000000000\n", 2, "server.max_http_connections",
+       "3000000000"},
+      {"[limits]\nmax_queued_bytes = 4095\n", 2, "limits.max_queued_bytes",
+       "at least 4096, got 4095"},
+      {"[limits]\nmax_queued_bytes_total = 4095\n", 2, "limits.max_queued_bytes_total",
+       "at least 4096"},
+      {"[limits]\nmax_anonymous_connections = -1\n", 2, "limits.max_anonymous_connections",
+       "at least 0, got -1"},
       {"[server]\nhost = \"\"\n", 2, "server.host", "must not be empty"},
       {"[limits]\nmax_connections = 0\n", 2, "limits.max_connections", "at least 1"},
       {"[limits]\nmax_connections = 3000000000\n", 2, "limits.max_connections", "3000000000"},
@@ -445,6 +495,12 @@ TEST_CASE("file errors name the key, the file and the line", "[config]") {
       {"[limits]\nstatus_interval = 0\n", 2, "limits.status_interval", "greater than 0"},
       {"[limits]\nretry = \"0\"\n", 2, "limits.retry", "greater than 0"},
       {"[server]\nrequest_timeout = \"soon\"\n", 2, "server.request_timeout", "\"soon\""},
+      {"[server]\nbody_timeout = \"0s\"\n", 2, "server.body_timeout", "greater than 0"},
+      {"[server]\nbody_timeout = true\n", 2, "server.body_timeout", "got a boolean"},
+      {"[server]\nkeepalive_timeout = 0\n", 2, "server.keepalive_timeout", "greater than 0"},
+      {"[server]\nkeepalive_timeout = \"5x\"\n", 2, "server.keepalive_timeout", "unknown unit"},
+      {"[limits]\nretry = \"25h\"\n", 2, "limits.retry", "at most 24h, got 25h"},
+      {"[limits]\nretry = 86401\n", 2, "limits.retry", "at most 24h"},
       {"[history]\nmax_age = \"0ms\"\n", 2, "history.max_age", "greater than 0"},
       {"[history]\nmax_age = 9223372036854775807\n", 2, "history.max_age", "too large"},
       // enums
@@ -487,6 +543,17 @@ TEST_CASE("environment errors name the key and the variable", "[config]") {
       {"SSE_SERVER_PORT", "70000", "server.port", "between 0 and 65535"},
       {"SSE_SERVER_THREADS", "0", "server.threads", "between 1 and 1024"},
       {"SSE_SERVER_HOST", "", "server.host", "must not be empty"},
+      {"SSE_SERVER_BODY_TIMEOUT", "0", "server.body_timeout", "greater than 0"},
+      {"SSE_SERVER_KEEPALIVE_TIMEOUT", "soon", "server.keepalive_timeout", "\"soon\""},
+      {"SSE_SERVER_MAX_HEAD_BYTES", "100", "server.max_head_bytes", "between 1024 and 1048576"},
+      {"SSE_SERVER_MAX_URL_BYTES", "10", "server.max_url_bytes", "between 64 and"},
+      {"SSE_SERVER_MAX_HEADER_FIELDS", "many", "server.max_header_fields", "expected an integer"},
+      {"SSE_SERVER_MAX_HTTP_CONNECTIONS", "0", "server.max_http_connections", "at least 1"},
+      {"SSE_LIMITS_RETRY", "100000s", "limits.retry", "at most 24h"},
+      {"SSE_LIMITS_MAX_QUEUED_BYTES", "1024", "limits.max_queued_bytes", "at least 4096"},
+      {"SSE_LIMITS_MAX_QUEUED_BYTES_TOTAL", "-1", "limits.max_queued_bytes_total", "at least 4096"},
+      {"SSE_LIMITS_MAX_ANONYMOUS_CONNECTIONS", "1.5", "limits.max_anonymous_connections",
+       "expected an integer"},
       {"SSE_AUTH_DEMO_TOKENS", "maybe", "auth.demo_tokens", "\"maybe\""},
       {"SSE_LIMITS_IDLE_TIMEOUT", "5x", "limits.idle_timeout", "unknown unit"},
       {"SSE_LIMITS_HEARTBEAT_INTERVAL", "0", "limits.heartbeat_interval", "greater than 0"},
@@ -511,6 +578,119 @@ TEST_CASE("environment errors name the key and the variable", "[config]") {
   }
 }
 
+TEST_CASE("the HTTP edge keys are read from the environment", "[config]") {
+  const auto config = load_ok(std::nullopt, {
+                                                {"SSE_SERVER_BODY_TIMEOUT", "1500ms"},
+                                                {"SSE_SERVER_KEEPALIVE_TIMEOUT", "2m"},
+                                                {"SSE_SERVER_MAX_HEAD_BYTES", "1048576"},
+                                                {"SSE_SERVER_MAX_URL_BYTES", "64"},
+                                                {"SSE_SERVER_MAX_HEADER_FIELDS", "10000"},
+                                                {"SSE_SERVER_MAX_HTTP_CONNECTIONS", "1"},
+                                                {"SSE_LIMITS_MAX_QUEUED_BYTES", "4096"},
+                                                {"SSE_LIMITS_MAX_QUEUED_BYTES_TOTAL", "4096"},
+                                                {"SSE_LIMITS_MAX_ANONYMOUS_CONNECTIONS", "0"},
+                                                {"SSE_LIMITS_RETRY", "24h"},
+                                            });
+  CHECK(config.server.body_timeout == 1500ms);
+  CHECK(config.server.keepalive_timeout == 2min);
+  CHECK(config.server.max_head_bytes == 1048576);
+  CHECK(config.server.max_url_bytes == 64);
+  CHECK(config.server.max_header_fields == 10000);
+  CHECK(config.server.max_http_connections == 1);
+  CHECK(config.limits.max_queued_bytes == 4096);
+  CHECK(config.limits.max_queued_bytes_total == 4096);
+  CHECK(config.limits.max_anonymous_connections == 0);
+  CHECK(config.limits.retry == 24h);
+  // The environment beats the file for them too.
+  TempFile file("[server]\nbody_timeout = \"1s\"\n[limits]\nmax_queued_bytes = 8192\n");
+  const auto merged = load_ok(file.path(), {{"SSE_SERVER_BODY_TIMEOUT", "2s"}});
+  CHECK(merged.server.body_timeout == 2s);
+  CHECK(merged.limits.max_queued_bytes == 8192);
+}
+
+TEST_CASE("limits.retry is at most 24h, so that it fits the retry: line's milliseconds",
+          "[config]") {
+  TempFile day("[limits]\nretry = 86400\n");
+  CHECK(load_ok(day.path()).limits.retry == 24h);
+  CHECK(load_ok(std::nullopt, {{"SSE_LIMITS_RETRY", "86400000ms"}}).limits.retry == 24h);
+  // 2^32 ms (about 49.7 days) would wrap to 0 as a uint32.
+  CHECK_THAT(load_error(std::nullopt, {{"SSE_LIMITS_RETRY", "4294967296ms"}}),
+             Contains("environment variable SSE_LIMITS_RETRY") && Contains("limits.retry") &&
+                 Contains("must be at most 24h, got 4294967296ms"));
+  CHECK_THAT(load_error(std::nullopt, {{"SSE_LIMITS_RETRY", "86400001ms"}}),
+             Contains("limits.retry"));
+}
+
+TEST_CASE("a key bounded by another key: set beyond it, an error naming both", "[config]") {
+  struct Case {
+    std::string toml;
+    Env env;
+    std::string expected;  // the message, "@FILE@" standing for the file's path
+  };
+  const std::vector<Case> cases = {
+      {"[server]\nmax_head_bytes = 4096\nmax_url_bytes = 8192\n",
+       {},
+       "@FILE@:3: server.max_url_bytes: must be at most server.max_head_bytes (4096, from "
+       "@FILE@:2), got 8192"},
+      {"[server]\nmax_url_bytes = 65536\n",
+       {},
+       "@FILE@:2: server.max_url_bytes: must be at most server.max_head_bytes (32768, from "
+       "built-in default), got 65536"},
+      {"[limits]\nmax_queued_bytes = 8192\nmax_queued_bytes_total = 4096\n",
+       {},
+       "@FILE@:3: limits.max_queued_bytes_total: must be at least limits.max_queued_bytes (8192, "
+       "from @FILE@:2), got 4096"},
+      {"",
+       {{"SSE_LIMITS_MAX_QUEUED_BYTES_TOTAL", "1048575"}},
+       "environment variable SSE_LIMITS_MAX_QUEUED_BYTES_TOTAL: limits.max_queued_bytes_total: "
+       "must be at least limits.max_queued_bytes (1048576, from built-in default), got 1048575"},
+      {"[limits]\nmax_anonymous_connections = 2000\n",
+       {},
+       "@FILE@:2: limits.max_anonymous_connections: must be at most limits.max_connections "
+       "(1000, from built-in default), got 2000"},
+      {"[limits]\nmax_anonymous_connections = 60\n",
+       {{"SSE_LIMITS_MAX_CONNECTIONS", "50"}},
+       "@FILE@:2: limits.max_anonymous_connections: must be at most limits.max_connections (50, "
+       "from environment variable SSE_LIMITS_MAX_CONNECTIONS), got 60"},
+  };
+  for (const auto& c : cases) {
+    TempFile file(c.toml);
+    INFO("file:\n" << c.toml);
+    const auto message = load_error(file.path(), c.env);
+    std::string expected = c.expected;
+    for (size_t at; (at = expected.find("@FILE@")) != std::string::npos;) {
+      expected.replace(at, 6, file.path());
+    }
+    CHECK(message == expected);
+  }
+}
+
+TEST_CASE("a bounded key left at its default follows its bound", "[config]") {
+  // Lowering max_connections below the default of max_anonymous_connections
+  // (100) lowers that too, instead of refusing a file that was valid before.
+  const auto few = load_ok(std::nullopt, {{"SSE_LIMITS_MAX_CONNECTIONS", "3"}});
+  CHECK(few.limits.max_connections == 3);
+  CHECK(few.limits.max_anonymous_connections == 3);
+  TempFile small_head("[server]\nmax_head_bytes = 4096\n");
+  CHECK(load_ok(small_head.path()).server.max_url_bytes == 4096);
+  TempFile big_queue("[limits]\nmax_queued_bytes = 536870912\n");
+  CHECK(load_ok(big_queue.path()).limits.max_queued_bytes_total == 536870912);
+  // Within the bound, the default stays.
+  TempFile roomy("[limits]\nmax_connections = 5000\n[server]\nmax_head_bytes = 65536\n");
+  const auto roomy_config = load_ok(roomy.path());
+  CHECK(roomy_config.limits.max_anonymous_connections == 100);
+  CHECK(roomy_config.server.max_url_bytes == 8192);
+  // The edges are allowed.
+  TempFile equal(
+      "[server]\nmax_head_bytes = 4096\nmax_url_bytes = 4096\n"
+      "[limits]\nmax_queued_bytes = 8192\nmax_queued_bytes_total = 8192\n"
+      "max_connections = 7\nmax_anonymous_connections = 7\n");
+  const auto config = load_ok(equal.path());
+  CHECK(config.server.max_url_bytes == 4096);
+  CHECK(config.limits.max_queued_bytes_total == 8192);
+  CHECK(config.limits.max_anonymous_connections == 7);
+}
+
 TEST_CASE("history.sync is full unless set to normal, and nothing else", "[config]") {
   CHECK(load_ok(std::nullopt).history.sync == "full");
   TempFile normal("[history]\nsync = \"normal\"\n");
@@ -525,9 +705,9 @@ TEST_CASE("history.sync is full unless set to normal, and nothing else", "[confi
   CHECK_THAT(load_error(off.path()), Contains(off.path() + ":2:") && Contains("history.sync") &&
                                          Contains("one of full, normal; got \"off\""));
   TempFile number("[history]\nsync = 1\n");
-  CHECK_THAT(load_error(number.path()),
-             Contains(number.path() + ":2:") && Contains("history.sync") &&
-                 Contains("expected a string"));
+  CHECK_THAT(load_error(number.path()), Contains(number.path() + ":2:") &&
+                                            Contains("history.sync") &&
+                                            Contains("expected a string"));
   CHECK_THAT(load_error(std::nullopt, {{"SSE_HISTORY_SYNC", "off"}}),
              Contains("environment variable SSE_HISTORY_SYNC") && Contains("history.sync") &&
                  Contains("one of full, normal"));

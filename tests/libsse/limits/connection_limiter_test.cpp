@@ -236,3 +236,18 @@ TEST_CASE("connection limiter: tickets count right while the table of users grow
   CHECK(limiter->admit("alice").refusal == AdmissionRefusal::kPerUser);
   CHECK(limiter->open_total() == 503);
 }
+
+TEST_CASE("connection limiter: anonymous streams stop at max_anonymous, named users do not",
+          "[limits]") {
+  auto limiter = ConnectionLimiter::create(10, 5, 2);
+  Ticket first = admitted(*limiter, "");
+  Ticket second = admitted(*limiter, "");
+  auto refused = limiter->admit("");
+  CHECK_FALSE(refused.ticket.has_value());
+  CHECK(refused.refusal == AdmissionRefusal::kAnonymous);
+  Ticket alice = admitted(*limiter, "alice");  // a token still gets in
+  CHECK(limiter->open_total() == 3);
+  first.release();
+  Ticket third = admitted(*limiter, "");  // a place came back
+  CHECK(limiter->open_total() == 3);
+}

@@ -128,3 +128,21 @@ TEST_CASE("ring queue: every chunk lets go of its bytes exactly once", "[ring_qu
   }  // the destructor drops what is left
   CHECK(shared.use_count() == 1);
 }
+
+TEST_CASE("ring queue: push_front goes before everything queued, inline and on the heap",
+          "[ring_queue]") {
+  RingQueue<int> queue;
+  queue.push_front(2);  // empty: the inline slot
+  queue.push_front(1);  // grows
+  queue.push_back(3);
+  queue.push_back(4);
+  queue.push_back(5);  // grows again, with the head not at slot 0
+  queue.push_front(0);
+  REQUIRE(queue.size() == 6);
+  for (int i = 0; i < 6; ++i) CHECK(queue[static_cast<size_t>(i)] == i);
+  for (int i = 0; i < 6; ++i) {
+    CHECK(queue.front() == i);
+    queue.pop_front();
+  }
+  CHECK_FALSE(queue.on_heap());
+}

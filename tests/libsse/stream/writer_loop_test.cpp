@@ -264,3 +264,43 @@ TEST_CASE("writer loop: a stream closed before its socket came never writes to i
   CHECK(stats->events_sent == 0);
   CHECK(h.loop.stream_count() == 0);
 }
+
+TEST_CASE("writer loop: an adopted connection sends its response head before the preamble",
+          "[writer_loop]") {
+  Harness h(quiet_settings());
+  auto [client_socket, server_socket] = tcp_pair();
+  auto stats = std::make_shared<StreamStats>();
+  h.loop.post_add(NewStream{3, kPreamble, 0, stats});
+  const std::vector<EventPtr> events = {event(1), event(2)};
+  for (const auto& e : events) h.loop.post_deliver(e, {3});
+  const std::string head = "HTTP/1.1 200 OK\r\n\r\n";
+  sse::SocketFd socket = sse::SocketFd::take(server_socket);
+  auto* loop = &h.loop;
+  h.loop.post_task([loop, fd = std::make_shared<sse::SocketFd>(std::move(socket)), head] {
+    loop->adopt_stream(3, std::move(*fd), head);
+  });
+  Client client(client_socket);
+  const std::string expected = head + kPreamble + wire(events);
+  REQUIRE(client.read_bytes(expected.size()));
+  CHECK(client.received() == expected);
+  CHECK(eventually([&] { return stats->queued_bytes == 0; }));
+}
+
+TEST_CASE("writer loop: a stream over its byte bound is slow even under max_queued",
+          "[writer_loop]") {
+  WriterOptions settings = quiet_settings();
+  settings.max_queued_bytes = 16 * 1024;
+  Harness h(settings);
+  auto [client_socket, server_socket] = tcp_pair(4096);  // never read below
+  server_socket.setSendBufferSize(4096);
+  auto stats = std::make_shared<StreamStats>();
+  h.loop.post_add(NewStream{1, kPreamble, 0, stats});
+  h.loop.post_connect(1, sse::SocketFd::take(server_socket));
+  const std::string big(8 * 1024, 'x');
+  // 200 events of 8 KiB: far over 16 KiB once the kernel's buffers are full,
+  // and far under max_queued (1024) in count.
+  for (sse::EventId id = 1; id <= 200; ++id) h.loop.post_deliver(event(id, big), {1});
+  CHECK(h.closed.wait_for(1) == CloseReason::kSlowClient);
+  CHECK(stats->events_sent < 200);
+  CHECK(stats->queued_bytes == 0);
+}

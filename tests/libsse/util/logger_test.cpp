@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "sse/util/json.hpp"
 #include "sse/util/time_format.hpp"
 
 using sse::Logger;
@@ -144,4 +146,65 @@ TEST_CASE("redact_query: empty and missing token values", "[util]") {
   CHECK(redact_query("/s?token") == "/s?token=REDACTED");
   CHECK(redact_query("/s?token=&a=1") == "/s?token=REDACTED&a=1");
   CHECK(redact_query("/s?a=&token=x==y") == "/s?a=&token=REDACTED");
+}
+
+namespace {
+
+// A request target a client may send, with what a text line must show for it.
+struct Hostile {
+  std::string raw;
+  std::string text;
+};
+
+const std::vector<Hostile> kHostile = {
+    {"/x\r\n2026-01-01T00:00:00.000Z info  request method=GET uri=/admin",
+     "/x\\x0D\\x0A2026-01-01T00:00:00.000Z info  request method=GET uri=/admin"},
+    {"/\x1b[2J\x1b]0;owned\x07", "/\\x1B[2J\\x1B]0;owned\\x07"},
+    {"/del\x7f/tab\t/nul" + std::string(1, '\0') + "/bs\b", "/del\\x7F/tab\\x09/nul\\x00/bs\\x08"},
+    {"/back\\x0D\\", "/back\\\\x0D\\\\"},  // a literal "\x0D" stays distinguishable
+    {"/caf\xC3\xA9/\xE2\x82\xAC", "/caf\xC3\xA9/\xE2\x82\xAC"},    // UTF-8 passes
+    {"/c1\xC2\x9B[31m/\xC2\x85", "/c1\\xC2\\x9B[31m/\\xC2\\x85"},  // CSI, NEL
+    {"/bad\xFF\xC3/\xE2\x82", "/bad\\xFF\\xC3/\\xE2\\x82"},        // not UTF-8
+};
+
+}  // namespace
+
+TEST_CASE("logger: text lines escape control bytes in values and messages", "[util]") {
+  Logger logger(LogLevel::kInfo, false);
+  for (const auto& [raw, text] : kHostile) {
+    INFO(text);
+    const std::string out = captured_stderr([&] {
+      logger.info("request", {{"method", "GET"}, {"uri", raw}, {"status", "404"}});
+    });
+    REQUIRE(out.find('\n') == out.size() - 1);  // one line, whatever the target held
+    CHECK(out.find('\r') == std::string::npos);
+    CHECK(out.find('\x1b') == std::string::npos);
+    const std::string time = out.substr(0, out.find(' '));
+    CHECK(out.substr(time.size()) == " info  request method=GET uri=" + text + " status=404\n");
+  }
+  const std::string message = captured_stderr([&] { logger.warn("bad\nline\x1b", {}); });
+  CHECK(message.substr(message.find(' ')) == " warn  bad\\x0Aline\\x1B\n");
+}
+
+TEST_CASE("logger: JSON lines escape control bytes and stay valid JSON", "[util]") {
+  Logger logger(LogLevel::kInfo, true);
+  for (const auto& [raw, text] : kHostile) {
+    INFO(text);
+    const std::string out = captured_stderr([&] { logger.info("request", {{"uri", raw}}); });
+    REQUIRE(out.find('\n') == out.size() - 1);
+    for (size_t i = 0; i + 1 < out.size(); ++i) {
+      const auto byte = static_cast<unsigned char>(out[i]);
+      CHECK((byte >= 0x20 && byte != 0x7f));
+      CHECK_FALSE((byte == 0xC2 && static_cast<unsigned char>(out[i + 1]) < 0xA0));  // no C1
+    }
+    CHECK(sse::is_valid_utf8(out));
+    Poco::JSON::Parser parser;
+    auto object = parser.parse(out).extract<Poco::JSON::Object::Ptr>();
+    const std::string uri = object->getValue<std::string>("uri");
+    if (sse::is_valid_utf8(raw)) {
+      CHECK(uri == raw);  // JSON escapes lose nothing
+    } else {
+      CHECK(uri == text);  // the bytes that are not UTF-8 as the text \xNN
+    }
+  }
 }

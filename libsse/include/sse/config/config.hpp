@@ -21,11 +21,28 @@ namespace sse {
 
 struct ServerConfig {
   std::string host = "127.0.0.1";
-  int port = 3000;         // 0 = pick a free port (tests use it); 1..65535 otherwise
-  int threads = 16;        // HTTP request workers (1..1024); open streams hold none
-  int writer_threads = 0;  // stream writer loops (0..1024); 0 = one per core
-  std::chrono::milliseconds request_timeout{10000};  // a request must arrive within this (> 0)
-  int max_queued_requests = 16384;                   // Poco HTTPServer accept queue (>= 1)
+  int port = 3000;  // 0 = pick a free port (tests use it); 1..65535 otherwise
+  // Request handlers (1..1024): they run only with a complete request; no
+  // connection holds one while it reads, idles or streams.
+  int threads = 16;
+  int writer_threads = 0;  // event loops (0..1024) for every connection; 0 = one per core
+  // The whole request head must arrive within this (> 0), from the accept or,
+  // on a kept-alive connection, from the head's first byte: no byte by then
+  // closes the connection unanswered, a head begun but not complete gets 408.
+  std::chrono::milliseconds request_timeout{10000};
+  // The whole body must arrive within this from the end of the head (> 0): 408.
+  std::chrono::milliseconds body_timeout{10000};
+  // A kept-alive connection may sit idle between requests this long (> 0).
+  std::chrono::milliseconds keepalive_timeout{30000};
+  // Complete requests waiting for a handler (>= 1); past it: 503 + Retry-After.
+  int max_queued_requests = 16384;
+  int max_head_bytes = 32768;  // request line and header fields (1 KiB .. 1 MiB): 431
+  // The request target (64 .. max_head_bytes; left at the default, it follows
+  // a smaller max_head_bytes): 414.
+  int max_url_bytes = 8192;
+  int max_header_fields = 100;  // header fields per request (1 .. 10000): 431
+  // Open connections of any kind (>= 1); more wait in the listen backlog.
+  int max_http_connections = 16384;
 
   bool operator==(const ServerConfig&) const = default;
 };
@@ -48,11 +65,22 @@ struct LimitsConfig {
   std::chrono::milliseconds idle_timeout{300000};       // 0 disables
   std::chrono::milliseconds heartbeat_interval{30000};  // > 0
   std::chrono::milliseconds status_interval{5000};      // > 0
-  std::chrono::milliseconds retry{3000};                // the retry: sent to clients (> 0)
+  std::chrono::milliseconds retry{3000};                // the retry: sent to clients (> 0, <= 24 h)
   int64_t max_body_bytes = 65536;                       // POST bodies (1 .. 1 GiB)
   double publish_rate = 20;                             // per user, per second (> 0)
   int publish_burst = 40;                               // >= 1
   int max_queued_events = 1024;  // per stream (>= 1); a slower client is disconnected
+  // Bytes a stream may have waiting (events, replay pages, heartbeats; >= 4096):
+  // a replay waits below it, live events past it disconnect the stream.
+  int64_t max_queued_bytes = 1 << 20;
+  // Bytes waiting in all streams together (>= max_queued_bytes; left at the
+  // default, it follows a larger max_queued_bytes): replays wait while the
+  // total is over it.
+  int64_t max_queued_bytes_total = int64_t{256} << 20;
+  // Open /system/status/stream connections without a token (0 ..
+  // max_connections; left at the default, it follows a smaller
+  // max_connections): 429.
+  int max_anonymous_connections = 100;
 
   bool operator==(const LimitsConfig&) const = default;
 };

@@ -46,6 +46,8 @@ class StreamRegistry;
 struct HubOptions {
   size_t writer_threads = 2;  // 0 is taken as 1
   WriterOptions writer;
+  // Replays wait while every stream's queues together hold more bytes.
+  uint64_t max_queued_bytes_total = uint64_t{256} << 20;
 };
 
 class Hub {
@@ -70,6 +72,10 @@ class Hub {
   // log refuses. An event acknowledged here reaches its streams before their
   // farewell.
   Result<Published> publish(const EventDraft& draft);
+  // As publish(), without waiting: `done` gets the outcome once the event is
+  // durable and routed (or the log refused it), on this thread or the log's.
+  // False, and `done` is never called, once shutdown() has begun.
+  bool publish_async(const EventDraft& draft, std::function<void(Result<Published>)> done);
 
   // Registers a stream (for live routing, or a replay first when it resumes)
   // and returns the handle that hands over its socket; see pending_stream.hpp.
@@ -77,11 +83,16 @@ class Hub {
   // shutdown() has begun.
   Result<PendingStream> open(StreamRequest request);
 
+  // The writer loops, by index (StreamRequest::loop): the HTTP edge serves
+  // its connections on them. Valid until the hub is destroyed.
+  std::vector<WriterLoop*> loops() const;
+
   std::vector<StreamSnapshot> streams() const;
   // Closes a stream; false when no such stream is open.
   bool kick(StreamId id);
   std::array<uint64_t, kChannelCount> open_streams() const;
-  uint64_t queued_total() const;  // chunks waiting in every stream's queue
+  uint64_t queued_total() const;        // chunks waiting in every stream's queue
+  uint64_t queued_bytes_total() const;  // their bytes, as of each loop's last wake-up
 
   // Refuses new streams and publishes, waits for appends in flight, sends
   // `farewell` on every stream, flushes until the deadline, closes all.

@@ -45,6 +45,12 @@ class PendingStream {
   // If the stream was closed meanwhile (kicked, shut down), the socket is
   // closed. Consumes the handle.
   void connect(Poco::Net::StreamSocket socket) &&;
+  // For a connection that lives on the stream's own writer loop (the one
+  // StreamRequest::loop named): the caller takes over the stream's fate and
+  // must post to that loop either WriterLoop::adopt_stream(id, …) or, when
+  // the connection is gone, WriterLoop::close_now(id, …). A loop that stops
+  // first closes the stream itself. Consumes the handle; returns the id.
+  StreamId release() &&;
 
  private:
   friend class Hub;

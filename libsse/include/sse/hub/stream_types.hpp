@@ -28,6 +28,9 @@ struct StreamRequest {
   std::optional<EventId> resume_after;  // Last-Event-ID
   int64_t expires_at_ms = 0;            // token expiry (wall clock), 0 = never
   std::string preamble;                 // "retry: …\n\n"
+  // The writer loop (index, modulo the count) whose connection this is;
+  // -1: the hub picks one in turn.
+  int loop = -1;
 };
 
 // One open stream as the admin API shows it.
@@ -41,6 +44,7 @@ struct StreamSnapshot {
   uint64_t events_sent = 0;
   uint64_t bytes_sent = 0;
   uint64_t queued = 0;
+  uint64_t queued_bytes = 0;
 };
 
 }  // namespace sse

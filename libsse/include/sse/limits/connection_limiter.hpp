@@ -5,6 +5,7 @@
 // going gives its place back when the ticket dies. Thread-safe.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,7 +15,7 @@
 
 namespace sse {
 
-enum class AdmissionRefusal { kTotal, kPerUser };
+enum class AdmissionRefusal { kTotal, kPerUser, kAnonymous };
 
 class ConnectionLimiter : public std::enable_shared_from_this<ConnectionLimiter> {
  public:
@@ -48,9 +49,13 @@ class ConnectionLimiter : public std::enable_shared_from_this<ConnectionLimiter>
     UserCount* user_ = nullptr;
   };
 
-  static std::shared_ptr<ConnectionLimiter> create(size_t max_total, size_t max_per_user);
+  // `max_anonymous`: streams without a user (the status stream without a
+  // token), so that clients without a token cannot take every place.
+  static std::shared_ptr<ConnectionLimiter> create(size_t max_total, size_t max_per_user,
+                                                   size_t max_anonymous = SIZE_MAX);
 
-  // A ticket, or why not. Anonymous streams (empty user) count only in total.
+  // A ticket, or why not. Anonymous streams (empty user) count in total and
+  // against max_anonymous.
   struct Admission {
     std::optional<Ticket> ticket;
     AdmissionRefusal refusal = AdmissionRefusal::kTotal;
@@ -61,14 +66,16 @@ class ConnectionLimiter : public std::enable_shared_from_this<ConnectionLimiter>
   size_t open_for(const std::string& user_id) const;
 
  private:
-  ConnectionLimiter(size_t max_total, size_t max_per_user)
-      : max_total_(max_total), max_per_user_(max_per_user) {}
+  ConnectionLimiter(size_t max_total, size_t max_per_user, size_t max_anonymous)
+      : max_total_(max_total), max_per_user_(max_per_user), max_anonymous_(max_anonymous) {}
   void release(Ticket::UserCount* user);
 
   const size_t max_total_;
   const size_t max_per_user_;
+  const size_t max_anonymous_;
   mutable std::mutex mu_;
   size_t total_ = 0;
+  size_t anonymous_ = 0;
   std::unordered_map<std::string, size_t> per_user_;
 };
 

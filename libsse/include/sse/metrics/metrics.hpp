@@ -29,6 +29,8 @@ struct Metrics {
   Counter replays_incomplete{0};  // ... whose id was no longer in the log
   Counter replayed_events{0};
   Counter http_requests{0};
+  Counter http_connections_accepted{0};
+  Counter http_connections_open{0};  // a gauge: HTTP connections not (yet) streams
 
   void count(Rejection r) { rejections[static_cast<size_t>(r)].fetch_add(1, relaxed); }
   void count(CloseReason r) { streams_closed[static_cast<size_t>(r)].fetch_add(1, relaxed); }
@@ -42,6 +44,7 @@ struct Gauges {
   uint64_t log_events = 0;
   uint64_t log_head = 0;
   uint64_t queued_events = 0;
+  uint64_t queued_bytes = 0;
   double uptime_seconds = 0;
 };
 

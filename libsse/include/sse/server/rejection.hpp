@@ -22,17 +22,29 @@ enum class Rejection : uint8_t {
   kRateLimited,
   kStreamLimitTotal,
   kStreamLimitUser,
+  kStreamLimitAnonymous,
+  kRequestTimeout,  // the head or the body did not arrive in time (408)
+  kBusy,            // every request handler busy and the queue full (503)
   kInternal,
 };
-inline constexpr size_t kRejectionCount = 11;
+inline constexpr size_t kRejectionCount = 14;
 
 // "unauthorized", "forbidden", …: the metric label.
 constexpr std::string_view rejection_label(Rejection rejection) {
-  constexpr std::array<std::string_view, kRejectionCount> kLabels = {
-      "unauthorized",           "forbidden",    "not_found",
-      "method_not_allowed",     "bad_request",  "payload_too_large",
-      "unsupported_media_type", "rate_limited", "stream_limit_total",
-      "stream_limit_user",      "internal"};
+  constexpr std::array<std::string_view, kRejectionCount> kLabels = {"unauthorized",
+                                                                     "forbidden",
+                                                                     "not_found",
+                                                                     "method_not_allowed",
+                                                                     "bad_request",
+                                                                     "payload_too_large",
+                                                                     "unsupported_media_type",
+                                                                     "rate_limited",
+                                                                     "stream_limit_total",
+                                                                     "stream_limit_user",
+                                                                     "stream_limit_anonymous",
+                                                                     "request_timeout",
+                                                                     "busy",
+                                                                     "internal"};
   return kLabels[static_cast<size_t>(rejection)];
 }
 

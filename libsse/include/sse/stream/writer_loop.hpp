@@ -35,6 +35,9 @@
 namespace sse {
 
 using StreamId = uint64_t;
+namespace detail {
+struct Chunk;
+}
 
 // The live numbers of one stream, shared with the admin API. Written by the
 // owning loop, read by anyone.
@@ -42,10 +45,12 @@ struct StreamStats {
   std::atomic<uint64_t> last_event_id{0};
   std::atomic<uint64_t> events_sent{0};
   std::atomic<uint64_t> bytes_sent{0};
-  std::atomic<uint64_t> queued{0};  // chunks waiting: events, replayed events, heartbeats
+  std::atomic<uint64_t> queued{0};        // chunks waiting: events, replayed events, heartbeats
+  std::atomic<uint64_t> queued_bytes{0};  // their bytes not yet written
   // Replayed events posted to the loop and not yet queued: with `queued`,
   // what the hub paces a replay by.
   std::atomic<uint64_t> replay_in_flight{0};
+  std::atomic<uint64_t> replay_in_flight_bytes{0};
 };
 
 struct WriterOptions {
@@ -54,6 +59,10 @@ struct WriterOptions {
   // Live chunks (events and heartbeats, not replayed events) a stream may have
   // waiting after its socket stopped taking bytes; one more disconnects it.
   size_t max_queued = 1024;
+  // Bytes a stream may have waiting (replayed ones included) with more than
+  // one chunk queued; past it, a live event disconnects it. 0: no bound.
+  // (The hub keeps replays below it: ReplayScheduler.)
+  size_t max_queued_bytes = 0;
 };
 
 // A stream registered with a loop. It is registered before its response
@@ -64,6 +73,26 @@ struct NewStream {
   std::string preamble;       // written first ("retry: 3000\n\n")
   int64_t expires_at_ms = 0;  // wall-clock end of its token; 0 = never
   std::shared_ptr<StreamStats> stats;
+};
+
+// What else a loop's thread serves beside its streams: the HTTP edge's
+// connections (libsse/src/server/http_edge.hpp), from accept until a request
+// turns one into a stream on the same loop (adopt_stream). Every call comes on
+// the loop's thread.
+class LoopGuest {
+ public:
+  virtual ~LoopGuest() = default;
+  // A descriptor the guest watches (WriterLoop::watch) is ready.
+  virtual void on_ready(uint64_t tag, uint32_t events) = 0;
+  // Once per wake-up, after the loop's own work: run due timers and return
+  // when (steady ms) the guest next needs a call; INT64_MAX for never.
+  virtual int64_t on_tick(int64_t now_steady_ms) = 0;
+  // The loop began draining (drain_and_stop): finish what is in progress.
+  virtual void on_drain() = 0;
+  // Nothing left in progress: the loop may end once its streams are gone.
+  virtual bool drained() const = 0;
+  // The loop ends (drained, or its drain deadline passed): close everything.
+  virtual void on_stop() = 0;
 };
 
 class WriterLoop {
@@ -96,6 +125,27 @@ class WriterLoop {
   // max_queued (the hub paces replays by StreamStats::queued).
   bool post_replay(StreamId id, std::vector<EventPtr> events);
   bool post_close(StreamId id, CloseReason reason);
+  // Runs `task` on the loop's thread, in order with the other posts.
+  bool post_task(std::function<void()> task);
+
+  // The guest's side, on the loop's thread only (from a LoopGuest call or a
+  // posted task). set_guest: `guest` (or null) must outlive its use.
+  void set_guest(LoopGuest* guest) { guest_ = guest; }
+  // epoll on `fd` for `events` (EPOLLIN, EPOLLOUT, ...); the guest is called
+  // with `tag` (< 2^63). False when epoll refuses.
+  bool watch(int fd, uint64_t tag, uint32_t events);
+  bool rewatch(int fd, uint64_t tag, uint32_t events);
+  void unwatch(int fd);
+  // Turns a guest's connection into the stream `id` (added by post_add, on
+  // this loop): `head` (the response head) goes out first, then what the
+  // stream has queued. The socket must be non-blocking and no longer
+  // watched by the guest. A stream that is already closed (kicked, shut
+  // down) closes the socket.
+  void adopt_stream(StreamId id, SocketFd socket, std::string head);
+  // Closes the stream `id` now (its connection went away before it opened).
+  void close_now(StreamId id, CloseReason reason) { close_stream(id, reason); }
+  const Clock& clock() const { return clock_; }
+  bool on_loop_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
   // Queues `farewell` on every stream, flushes until `deadline_steady_ms`,
   // closes every stream (reason kShutdown) and ends the thread. Nothing is
@@ -103,6 +153,8 @@ class WriterLoop {
   void drain_and_stop(std::string farewell, int64_t deadline_steady_ms);
 
   size_t stream_count() const { return stream_count_.load(std::memory_order_relaxed); }
+  // Bytes waiting in all of this loop's streams, as of its last wake-up.
+  uint64_t queued_bytes() const { return queued_bytes_.load(std::memory_order_relaxed); }
 
  private:
   struct Connect {
@@ -125,7 +177,8 @@ class WriterLoop {
     std::string farewell;
     int64_t deadline_ms;
   };
-  using Command = std::variant<NewStream, Connect, Deliver, Replay, Close, Drain>;
+  using Task = std::function<void()>;
+  using Command = std::variant<NewStream, Connect, Deliver, Replay, Close, Drain, Task>;
   struct Stream;
 
   WriterLoop(WriterOptions settings, const Clock& clock, Metrics& metrics,
@@ -140,6 +193,7 @@ class WriterLoop {
   void finish();
   void add(NewStream& stream);
   void connect(Connect& connect);
+  void attach_socket(Stream& stream, SocketFd socket);
   void deliver(const Deliver& deliver);
   void replay(Replay& replay);
   void start_drain(Drain& drain);
@@ -153,6 +207,7 @@ class WriterLoop {
   void close_stream(StreamId id, CloseReason reason);
   void set_want_write(Stream& stream, bool want);
   void mark_dirty(Stream& stream);
+  void enqueue(Stream& stream, detail::Chunk chunk);
   bool over_bound(const Stream& stream) const;
   Stream* writable(StreamId id);  // open and not past its farewell, or null
   int next_timeout_ms() const;
@@ -179,7 +234,11 @@ class WriterLoop {
   int64_t next_scan_ms_ = 0;
   bool draining_ = false;
   int64_t drain_deadline_ms_ = 0;
+  LoopGuest* guest_ = nullptr;
+  int64_t guest_next_ms_ = INT64_MAX;
   std::atomic<size_t> stream_count_{0};
+  uint64_t loop_queued_bytes_ = 0;  // loop thread; published in queued_bytes_
+  std::atomic<uint64_t> queued_bytes_{0};
 
   std::thread thread_;
 };

@@ -2,6 +2,14 @@
 
 // Log lines to stderr, as text or one JSON object per line. Thread-safe.
 // Callers never pass tokens: URLs go through redact_query() first.
+//
+// Messages, keys and values may hold anything a client sent (a request
+// target with CR LF or ESC in it): each line stays one line that a terminal
+// shows as text. In text lines a control byte (< 0x20), DEL, a C1 control
+// (U+0080..U+009F) and a byte that is not part of well-formed UTF-8 are
+// written as \xNN and a backslash as \\; values are not quoted. JSON lines
+// escape as JSON does (C1 controls as \u0080..), and write a byte that is not
+// UTF-8 as the text \xNN, so every line is valid UTF-8 and valid JSON.
 
 #include <mutex>
 #include <string>

@@ -1,0 +1,583 @@
+#include "server/http_edge.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <future>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "server/listener.hpp"
+
+namespace sse {
+namespace {
+
+using Millis = std::chrono::milliseconds;
+
+constexpr int64_t kNever = INT64_MAX;
+constexpr uint64_t kListenerTag = 0;     // connection ids start at 1
+constexpr int kAcceptBatch = 64;         // per wake-up and loop: the others get their share
+constexpr int64_t kAcceptPauseMs = 100;  // out of descriptors: try again after this
+constexpr int64_t kMaxLingerMs = 2000;
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kKeptBufferBytes = 4096;  // an idle connection keeps at most this much capacity
+
+// Edge-triggered: registered once, never modified; the state machine decides
+// what to do with each edge (docs/architecture.md, "Connections").
+constexpr uint32_t kConnectionEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
+enum class Phase {
+  kWaiting,    // for the first byte of a request (a fresh or kept-alive connection)
+  kHead,       // reading the request head
+  kBody,       // reading the body
+  kHandling,   // a handler has the request; nothing is read
+  kWriting,    // the answer is going out
+  kLingering,  // answered and half-closed: reading what the client still sends, then close
+};
+
+std::string error_response(int status, std::string_view code, std::string_view message,
+                           int64_t retry_after_s = 0) {
+  http::Response response;
+  response.status = status;
+  response.headers.emplace_back("Content-Type", "application/json");
+  response.headers.emplace_back("Cache-Control", "no-store");
+  if (retry_after_s > 0)
+    response.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+  response.body = error_body(code, message);
+  http::Framing framing;
+  framing.keep_alive = false;
+  return http::serialize(response, framing);
+}
+
+Rejection rejection_for(int status) {
+  switch (status) {
+    case 408:
+      return Rejection::kRequestTimeout;
+    case 413:
+      return Rejection::kPayloadTooLarge;
+    default:
+      return Rejection::kBadRequest;
+  }
+}
+
+}  // namespace
+
+// One loop's share of the edge: its connections and its place on the
+// listening socket. Loop-thread only, apart from the constructor.
+class HttpEdge::Loop final : public LoopGuest {
+ public:
+  Loop(HttpEdge& edge, WriterLoop& loop, size_t index) : edge_(edge), loop_(loop), index_(index) {
+    scan_interval_ms_ = std::clamp<int64_t>(edge.options_.request_timeout.count() / 10, 5, 250);
+  }
+
+  void attach() {
+    loop_.set_guest(this);
+    resume_accepting();
+  }
+  void stop_accepting();
+  bool post(std::function<void()> task) { return loop_.post_task(std::move(task)); }
+
+  // LoopGuest
+  void on_ready(uint64_t tag, uint32_t events) override;
+  int64_t on_tick(int64_t now) override;
+  void on_drain() override;
+  bool drained() const override { return connections_.empty(); }
+  void on_stop() override;
+
+  // A handler's answer, posted back to this loop.
+  void on_reply(uint64_t id, Reply reply);
+
+ private:
+  struct Connection {
+    uint64_t id = 0;
+    SocketFd socket;
+    Phase phase = Phase::kWaiting;
+    bool fresh = true;         // no request yet: the head deadline runs from accept
+    bool peer_done = false;    // the client half-closed (read returned 0)
+    bool close_after = false;  // close once the answer is written
+    int64_t deadline_ms = kNever;
+    http::RequestParser parser;
+    std::string input;   // read but not yet parsed (a pipelined request)
+    std::string output;  // the answer being written
+    size_t written = 0;
+    std::string remote;
+
+    explicit Connection(const http::ParseLimits& limits) : parser(limits) {}
+  };
+
+  int64_t now() const { return loop_.clock().steady_ms(); }
+  void set_deadline(Connection& c, int64_t at) {
+    c.deadline_ms = at;
+    earliest_deadline_ = std::min(earliest_deadline_, at);
+  }
+  const EdgeOptions& options() const { return edge_.options_; }
+
+  void accept_ready();
+  void pause_accepting(int64_t until_ms);
+  void resume_accepting();
+  void add_connection(int fd);
+
+  void read_and_parse(Connection& c);
+  bool parse(Connection& c, const char* data, size_t size);  // false: stop reading
+  void on_peer_done(Connection& c);
+  void dispatch(Connection& c);
+  void answer(Connection& c, std::string bytes, bool close_after);
+  void refuse(Connection& c, int status, std::string_view code, std::string_view message,
+              int64_t retry_after_s = 0);
+  void write_some(Connection& c);
+  void answered(Connection& c);
+  void linger(Connection& c);
+  void discard_input(Connection& c);
+  void on_deadline(Connection& c);
+  void become_stream(Connection& c, Reply& reply);
+  void close(Connection& c);
+
+  HttpEdge& edge_;
+  WriterLoop& loop_;
+  const size_t index_;
+  std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;
+  uint64_t next_id_ = 1;
+  bool watching_listener_ = false;
+  bool accepting_ = true;
+  int64_t accept_paused_until_ = 0;  // > 0: paused (descriptors or the connection cap)
+  bool draining_ = false;
+  int64_t scan_interval_ms_ = 100;  // how soon a paused accept looks again
+  // No connection's deadline is earlier (it may be later: deadlines move
+  // out without a scan; the scan at this time finds the true next one).
+  int64_t earliest_deadline_ = kNever;
+  std::vector<uint64_t> resume_;  // answered and kept alive: parse what is buffered
+  std::array<char, kReadChunk> scratch_{};
+};
+
+// Accepting.
+
+void HttpEdge::Loop::resume_accepting() {
+  accept_paused_until_ = 0;
+  if (!accepting_ || watching_listener_) return;
+  // EPOLLEXCLUSIVE: one loop wakes per new connection, not all of them.
+  watching_listener_ = loop_.watch(edge_.listener_.get(), kListenerTag, EPOLLIN | EPOLLEXCLUSIVE);
+}
+
+void HttpEdge::Loop::pause_accepting(int64_t until_ms) {
+  if (watching_listener_) loop_.unwatch(edge_.listener_.get());
+  watching_listener_ = false;
+  accept_paused_until_ = until_ms;
+}
+
+void HttpEdge::Loop::stop_accepting() {
+  accepting_ = false;
+  pause_accepting(0);
+}
+
+void HttpEdge::Loop::accept_ready() {
+  for (int i = 0; i < kAcceptBatch && accepting_; ++i) {
+    if (edge_.open_.load(std::memory_order_relaxed) >= options().max_connections) {
+      // The rest wait in the backlog until a connection closes.
+      return pause_accepting(now() + scan_interval_ms_);
+    }
+    const int fd = ::accept4(edge_.listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      add_connection(fd);
+      continue;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+      edge_.logger_.warn("accept: out of descriptors or memory; pausing",
+                         {{"error", std::strerror(errno)}});
+      return pause_accepting(now() + kAcceptPauseMs);
+    }
+    edge_.logger_.error("accept failed", {{"error", std::strerror(errno)}});
+    return pause_accepting(now() + kAcceptPauseMs);
+  }
+}
+
+void HttpEdge::Loop::add_connection(int fd) {
+  SocketFd socket(fd);
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  auto c = std::make_unique<Connection>(options().limits);
+  c->id = next_id_++;
+  c->remote = peer_address(fd);
+  set_deadline(*c, now() + options().request_timeout.count());
+  if (!loop_.watch(fd, c->id, kConnectionEvents)) return;  // the socket closes
+  c->socket = std::move(socket);
+  edge_.open_.fetch_add(1, std::memory_order_relaxed);
+  edge_.metrics_.http_connections_accepted.fetch_add(1, Metrics::relaxed);
+  edge_.metrics_.http_connections_open.fetch_add(1, Metrics::relaxed);
+  connections_.emplace(c->id, std::move(c));
+}
+
+// Readiness.
+
+void HttpEdge::Loop::on_ready(uint64_t tag, uint32_t events) {
+  if (tag == kListenerTag) return accept_ready();
+  auto it = connections_.find(tag);
+  if (it == connections_.end()) return;
+  Connection& c = *it->second;
+  if (events & EPOLLERR) return close(c);
+  if (events & EPOLLOUT && c.phase == Phase::kWriting) {
+    write_some(c);
+    if (!connections_.count(tag)) return;
+  }
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
+    switch (c.phase) {
+      case Phase::kWaiting:
+      case Phase::kHead:
+      case Phase::kBody:
+        return read_and_parse(c);
+      case Phase::kLingering:
+        return discard_input(c);
+      case Phase::kHandling:
+      case Phase::kWriting:
+        // Read when the answer is out (answered() reads again); a reset
+        // shows as EPOLLERR, or as the write failing.
+        if (events & EPOLLHUP) c.peer_done = true;
+        return;
+    }
+  }
+}
+
+void HttpEdge::Loop::read_and_parse(Connection& c) {
+  if (!c.input.empty()) {
+    std::string buffered = std::move(c.input);
+    c.input.clear();
+    if (!parse(c, buffered.data(), buffered.size())) return;
+  }
+  for (;;) {
+    const ssize_t n = ::recv(c.socket.get(), scratch_.data(), scratch_.size(), 0);
+    if (n > 0) {
+      if (!parse(c, scratch_.data(), static_cast<size_t>(n))) return;
+      continue;
+    }
+    if (n == 0) return on_peer_done(c);
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    return close(c);  // reset
+  }
+}
+
+bool HttpEdge::Loop::parse(Connection& c, const char* data, size_t size) {
+  if (c.phase == Phase::kWaiting) {
+    c.phase = Phase::kHead;
+    // A kept-alive connection's head has its own time from its first byte;
+    // a fresh connection's ran from accept.
+    if (!c.fresh) set_deadline(c, now() + options().request_timeout.count());
+  }
+  const size_t used = c.parser.feed(std::string_view(data, size));
+  const auto state = c.parser.state();
+  if (state == http::RequestParser::State::kError) {
+    const http::ParseError& error = c.parser.error();
+    refuse(c, error.status, error.code, error.message);
+    return false;
+  }
+  if (c.phase == Phase::kHead && c.parser.head_complete()) {
+    c.phase = Phase::kBody;
+    set_deadline(c, now() + options().body_timeout.count());
+    if (state == http::RequestParser::State::kBody && c.parser.head().expect_continue) {
+      // RFC 9110 10.1.1: the client waits for this before it sends the body.
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      (void)::send(c.socket.get(), kContinue.data(), kContinue.size(), MSG_NOSIGNAL);
+    }
+  }
+  if (state != http::RequestParser::State::kComplete) return true;
+  c.input.append(data + used, size - used);  // the next request, pipelined
+  dispatch(c);
+  return false;
+}
+
+void HttpEdge::Loop::on_peer_done(Connection& c) {
+  c.peer_done = true;
+  switch (c.phase) {
+    case Phase::kWaiting:
+      return close(c);
+    case Phase::kHead:
+      return refuse(c, 400, "bad_request", "the connection ended inside the request head");
+    case Phase::kBody: {
+      const http::RequestHead& head = c.parser.head();
+      if (head.framing == http::BodyFraming::kLength) {
+        const uint64_t got = head.content_length - c.parser.body_bytes_expected();
+        return refuse(c, 400, "bad_request",
+                      fmt::format("the body ended after {} of the {} bytes of its Content-Length",
+                                  got, head.content_length));
+      }
+      return refuse(c, 400, "bad_request", "the chunked body ended before its last chunk");
+    }
+    case Phase::kLingering:
+      return close(c);
+    case Phase::kHandling:
+    case Phase::kWriting:
+      return;  // answered, then closed (answered() sees peer_done)
+  }
+}
+
+// Handing a request to the pool and its answer back.
+
+void HttpEdge::Loop::dispatch(Connection& c) {
+  c.phase = Phase::kHandling;
+  c.deadline_ms = kNever;
+  c.fresh = false;
+  HttpRequest request;
+  request.head = c.parser.head();
+  request.body = c.parser.take_body();
+  request.remote_address = c.remote;
+  request.loop = index_;
+  // On the loop's own thread (a handler that ran here and answered at once)
+  // the answer is written at once; a stream still goes through the inbox,
+  // behind the NewStream its handler posted. From any other thread, through
+  // the inbox; refused when the loop has stopped: it closed the connection,
+  // and a stream the reply names, itself.
+  Responder respond = [this, id = c.id](Reply reply) {
+    if (reply.stream == 0 && loop_.on_loop_thread()) return on_reply(id, std::move(reply));
+    (void)loop_.post_task(
+        [this, id, reply = std::move(reply)]() mutable { on_reply(id, std::move(reply)); });
+  };
+  if (edge_.placement_ && edge_.placement_(request.head, request.body.size())) {
+    // `c` may be gone when this returns (the answer failed to write): the
+    // callers touch it no more.
+    return edge_.handler_(std::move(request), std::move(respond));
+  }
+  const bool queued = edge_.pool_.try_submit(
+      [this, request = std::move(request), respond = std::move(respond)]() mutable {
+        edge_.handler_(std::move(request), std::move(respond));
+      });
+  if (!queued) {
+    edge_.metrics_.count(Rejection::kBusy);
+    refuse(c, 503, "unavailable", "every request handler is busy; retry shortly", 1);
+  }
+}
+
+void HttpEdge::Loop::on_reply(uint64_t id, Reply reply) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) {
+    // The connection went (reset, drain deadline) while its handler ran.
+    if (reply.stream != 0) loop_.close_now(reply.stream, CloseReason::kClientGone);
+    return;
+  }
+  Connection& c = *it->second;
+  if (reply.stream != 0) return become_stream(c, reply);
+  answer(c, std::move(reply.bytes), !reply.keep_alive || draining_ || c.peer_done);
+}
+
+void HttpEdge::Loop::become_stream(Connection& c, Reply& reply) {
+  loop_.unwatch(c.socket.get());
+  SocketFd socket = std::move(c.socket);
+  const StreamId stream = reply.stream;
+  std::string head = std::move(reply.bytes);
+  close(c);  // the bookkeeping only: the socket is the stream's now
+  loop_.adopt_stream(stream, std::move(socket), std::move(head));
+}
+
+// Writing.
+
+void HttpEdge::Loop::refuse(Connection& c, int status, std::string_view code,
+                            std::string_view message, int64_t retry_after_s) {
+  if (status != 503) edge_.metrics_.count(rejection_for(status));
+  answer(c, error_response(status, code, message, retry_after_s), true);
+}
+
+void HttpEdge::Loop::answer(Connection& c, std::string bytes, bool close_after) {
+  c.phase = Phase::kWriting;
+  c.output = std::move(bytes);
+  c.written = 0;
+  c.close_after = close_after;
+  // A client that does not take its answer is dropped after this.
+  set_deadline(c, now() + options().request_timeout.count());
+  write_some(c);
+}
+
+void HttpEdge::Loop::write_some(Connection& c) {
+  while (c.written < c.output.size()) {
+    const ssize_t n = ::send(c.socket.get(), c.output.data() + c.written,
+                             c.output.size() - c.written, MSG_NOSIGNAL);
+    if (n > 0) {
+      c.written += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // EPOLLOUT comes
+    return close(c);
+  }
+  answered(c);
+}
+
+void HttpEdge::Loop::answered(Connection& c) {
+  c.output.clear();
+  if (c.output.capacity() > kKeptBufferBytes) c.output.shrink_to_fit();
+  if (c.close_after) return linger(c);
+  c.parser.reset();
+  c.phase = Phase::kWaiting;
+  set_deadline(c, now() + options().keepalive_timeout.count());
+  // Parse what came meanwhile at the end of this wake-up, not from inside
+  // this call: a pipelining client must not recurse through the stack.
+  resume_.push_back(c.id);
+}
+
+// Closing.
+
+void HttpEdge::Loop::linger(Connection& c) {
+  // A close with unread bytes would reset the connection, and the client
+  // could lose the answer: stop sending, and read until the client closes
+  // or a short time passes (RFC 9112 9.6).
+  if (c.peer_done) return close(c);
+  ::shutdown(c.socket.get(), SHUT_WR);
+  c.phase = Phase::kLingering;
+  c.input.clear();
+  set_deadline(c, now() + std::min<int64_t>(kMaxLingerMs, options().request_timeout.count()));
+  discard_input(c);
+}
+
+void HttpEdge::Loop::discard_input(Connection& c) {
+  for (;;) {
+    const ssize_t n = ::recv(c.socket.get(), scratch_.data(), scratch_.size(), 0);
+    if (n > 0) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    return close(c);  // the client closed (or reset)
+  }
+}
+
+void HttpEdge::Loop::close(Connection& c) {
+  const uint64_t id = c.id;
+  if (c.socket.valid()) {
+    loop_.unwatch(c.socket.get());
+    c.socket.reset();
+  }
+  connections_.erase(id);  // `c` is gone from here
+  edge_.open_.fetch_sub(1, std::memory_order_relaxed);
+  edge_.metrics_.http_connections_open.fetch_sub(1, Metrics::relaxed);
+}
+
+// Timers.
+
+void HttpEdge::Loop::on_deadline(Connection& c) {
+  switch (c.phase) {
+    case Phase::kWaiting:
+      return close(c);  // silent or idle: nothing to answer
+    case Phase::kHead:
+      return refuse(c, 408, "request_timeout",
+                    fmt::format("the request head did not arrive within {} ms",
+                                options().request_timeout.count()));
+    case Phase::kBody:
+      return refuse(
+          c, 408, "request_timeout",
+          fmt::format("the body did not arrive within {} ms", options().body_timeout.count()));
+    case Phase::kWriting:
+    case Phase::kLingering:
+      return close(c);
+    case Phase::kHandling:
+      return;  // no deadline
+  }
+}
+
+int64_t HttpEdge::Loop::on_tick(int64_t now_ms) {
+  std::vector<uint64_t> resume;
+  resume.swap(resume_);
+  for (uint64_t id : resume) {
+    auto it = connections_.find(id);
+    if (it == connections_.end() || it->second->phase != Phase::kWaiting) continue;
+    read_and_parse(*it->second);
+  }
+  if (accept_paused_until_ > 0 && now_ms >= accept_paused_until_ &&
+      edge_.open_.load(std::memory_order_relaxed) < options().max_connections) {
+    resume_accepting();
+    accept_ready();
+  }
+  if (now_ms >= earliest_deadline_) {
+    earliest_deadline_ = kNever;
+    std::vector<uint64_t> due;
+    for (auto& [id, c] : connections_) {
+      if (now_ms >= c->deadline_ms) {
+        due.push_back(id);
+      } else {
+        earliest_deadline_ = std::min(earliest_deadline_, c->deadline_ms);
+      }
+    }
+    for (uint64_t id : due) {
+      auto it = connections_.find(id);
+      if (it != connections_.end()) on_deadline(*it->second);
+    }
+  }
+  if (!resume_.empty()) return now_ms;
+  int64_t next = earliest_deadline_;
+  if (accept_paused_until_ > 0) next = std::min(next, accept_paused_until_);
+  return next;
+}
+
+void HttpEdge::Loop::on_drain() {
+  draining_ = true;
+  stop_accepting();
+  std::vector<uint64_t> idle;
+  for (auto& [id, c] : connections_) {
+    if (c->phase == Phase::kWaiting) idle.push_back(id);
+  }
+  for (uint64_t id : idle) close(*connections_.at(id));
+}
+
+void HttpEdge::Loop::on_stop() {
+  std::vector<uint64_t> left;
+  for (auto& [id, c] : connections_) left.push_back(id);
+  for (uint64_t id : left) close(*connections_.at(id));
+  loop_.set_guest(nullptr);
+}
+
+// The edge.
+
+HttpEdge::HttpEdge(EdgeOptions options, SocketFd listener, std::vector<WriterLoop*> loops,
+                   HandlerPool& pool, Handler handler, Placement placement, Metrics& metrics,
+                   Logger& logger)
+    : options_(std::move(options)),
+      listener_(std::move(listener)),
+      pool_(pool),
+      handler_(std::move(handler)),
+      placement_(std::move(placement)),
+      metrics_(metrics),
+      logger_(logger) {
+  std::vector<std::future<void>> attached;
+  for (size_t i = 0; i < loops.size(); ++i) {
+    loops_.push_back(std::make_unique<Loop>(*this, *loops[i], i));
+    auto done = std::make_shared<std::promise<void>>();
+    attached.push_back(done->get_future());
+    Loop* loop = loops_.back().get();
+    if (!loops[i]->post_task([loop, done] {
+          loop->attach();
+          done->set_value();
+        })) {
+      done->set_value();  // a stopped loop serves nothing
+    }
+  }
+  for (auto& f : attached) f.wait();
+}
+
+HttpEdge::~HttpEdge() = default;
+
+void HttpEdge::stop_accepting() {
+  if (!accepting_) return;
+  accepting_ = false;
+  // Each loop stops watching the socket on its own thread; then it can close.
+  std::vector<std::future<void>> stopped;
+  for (auto& loop : loops_) {
+    auto done = std::make_shared<std::promise<void>>();
+    stopped.push_back(done->get_future());
+    Loop* raw = loop.get();
+    // A stopped loop neither watches nor serves anything any more.
+    if (!raw->post([raw, done] {
+          raw->on_drain();
+          done->set_value();
+        })) {
+      done->set_value();
+    }
+  }
+  for (auto& f : stopped) f.wait();
+  listener_.reset();
+}
+
+}  // namespace sse
