@@ -294,7 +294,11 @@ size_t RequestParser::scan(std::string_view bytes) {
           step_ = Step::kLf;
         } else if (c == '\n') {
           ++i;
-          finish_section();
+          if (in_trailers_) {
+            fail(400, "a chunked body's last line must end in CRLF");
+          } else {
+            finish_section();
+          }
         } else if (is_blank(c)) {
           ++i;
           // RFC 9112 2.2 (whitespace after the start-line) and 5.2 (obs-fold).
@@ -343,7 +347,11 @@ size_t RequestParser::scan(std::string_view bytes) {
           line_kind_ = LineKind::kField;
           step_ = Step::kLf;
         } else if (c == '\n') {
-          finish_field();
+          if (in_trailers_) {
+            fail(400, "a trailer line must end in CRLF");
+          } else {
+            finish_field();
+          }
         } else {
           fail_byte("a field value", c);
         }
@@ -370,7 +378,9 @@ size_t RequestParser::scan(std::string_view bytes) {
           line_kind_ = LineKind::kChunkSize;
           step_ = Step::kLf;
         } else if (c == '\n') {
-          finish_chunk_size();
+          // A bare LF ends no chunked-body line: a front end that does not take
+          // it for a line end would frame the body differently (smuggling).
+          fail(400, "a chunk-size line must end in CRLF");
         } else if (c == ';' || is_blank(c)) {
           step_ = Step::kChunkExtBws;
           chunk_extension_byte(c);
@@ -400,7 +410,7 @@ size_t RequestParser::scan(std::string_view bytes) {
             line_kind_ = LineKind::kChunkSize;
             step_ = Step::kLf;
           } else {
-            finish_chunk_size();
+            fail(400, "a chunk-size line must end in CRLF");
           }
         } else {
           chunk_extension_byte(c);

@@ -94,10 +94,12 @@ bool ReplayScheduler::step(Job& job) {
     registry_.close(job.id, CloseReason::kServerError);
     return false;
   }
-  // Cut to the room left under the stream's bound (one event at least); the
-  // scan resumes after the last event kept.
+  // Cut to the room left under half the stream's bound (one event at least),
+  // so that live events and heartbeats after the replay still fit under it;
+  // the scan resumes after the last event kept.
   const uint64_t waiting = waiting_bytes(job);
-  const uint64_t room = budget_.stream_bytes > waiting ? budget_.stream_bytes - waiting : 0;
+  const uint64_t fill = budget_.stream_bytes / 2;
+  const uint64_t room = fill > waiting ? fill - waiting : 0;
   uint64_t bytes = 0;
   size_t keep = 0;
   while (keep < page->events.size() &&

@@ -29,8 +29,9 @@ namespace sse::detail {
 
 // How many bytes replays may keep waiting in stream queues: a page goes to a
 // stream only while its own queue is at most half its bound and the total of
-// every loop is within its bound, and a page is cut to what the stream's
-// bound has room for (one event at least).
+// every loop is within its bound, and a page is cut so that the queue stays
+// within half its bound (one event at least): the other half is for what
+// comes live.
 struct ReplayBudget {
   uint64_t stream_bytes = 1 << 20;
   uint64_t total_bytes = uint64_t{256} << 20;

@@ -129,7 +129,6 @@ void Exchange::set_header(std::string name, std::string value) {
 
 void Exchange::answer(int status, std::string_view content_type, std::string_view body) {
   if (answered_) return;
-  answered_ = true;
   http::Response response;
   response.status = status;
   response.headers = std::move(headers_);
@@ -144,6 +143,7 @@ void Exchange::answer(int status, std::string_view content_type, std::string_vie
   reply.bytes = http::serialize(response, framing);
   reply.keep_alive = framing.keep_alive;
   reply.status = status;
+  answered_ = true;  // after what may throw: a failed answer can still be a 500
   deliver(std::move(reply));
 }
 
@@ -182,7 +182,6 @@ void Exchange::send_error(const ApiError& error) {
 
 void Exchange::send_stream(StreamId stream) {
   if (answered_) return;
-  answered_ = true;
   http::Response response;
   response.status = 200;
   response.headers = std::move(headers_);
@@ -197,6 +196,7 @@ void Exchange::send_stream(StreamId stream) {
   reply.keep_alive = false;
   reply.stream = stream;
   reply.status = 200;
+  answered_ = true;
   deliver(std::move(reply));
 }
 

@@ -34,9 +34,11 @@ bool HandlerPool::try_submit(Job job) {
 }
 
 void HandlerPool::stop() {
+  std::deque<Job> dropped;  // destroyed outside the lock
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    dropped.swap(jobs_);
   }
   ready_.notify_all();
   for (auto& thread : threads_) {

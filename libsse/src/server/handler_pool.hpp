@@ -35,8 +35,9 @@ class HandlerPool {
   // are waiting already or stop() has begun.
   bool try_submit(Job job);
 
-  // Refuses new jobs, runs every job already queued, and joins the threads.
-  // Idempotent; not from a pool thread.
+  // Refuses new jobs, drops the jobs not yet started (at shutdown their
+  // connections are closed already), waits for the running ones and joins
+  // the threads. Idempotent; not from a pool thread.
   void stop();
 
   size_t waiting() const;  // jobs queued, not yet running

@@ -63,6 +63,8 @@ Rejection rejection_for(int status) {
       return Rejection::kRequestTimeout;
     case 413:
       return Rejection::kPayloadTooLarge;
+    case 500:
+      return Rejection::kInternal;
     default:
       return Rejection::kBadRequest;
   }
@@ -74,6 +76,22 @@ Rejection rejection_for(int status) {
 // listening socket. Loop-thread only, apart from the constructor.
 class HttpEdge::Loop final : public LoopGuest {
  public:
+  // Held by every copy of a request's Responder: when the last copy goes
+  // without having been called (a handler that lost its answer), the
+  // connection gets a 500 instead of waiting forever.
+  struct AnswerGuard {
+    AnswerGuard(Loop* owner, uint64_t connection) : loop(owner), id(connection) {}
+    ~AnswerGuard() {
+      if (answered) return;
+      (void)loop->post([owner = loop, connection = id] { owner->unanswered(connection); });
+    }
+    AnswerGuard(const AnswerGuard&) = delete;
+    AnswerGuard& operator=(const AnswerGuard&) = delete;
+    Loop* loop;
+    uint64_t id;
+    std::atomic<bool> answered{false};
+  };
+
   Loop(HttpEdge& edge, WriterLoop& loop, size_t index) : edge_(edge), loop_(loop), index_(index) {
     scan_interval_ms_ = std::clamp<int64_t>(edge.options_.request_timeout.count() / 10, 5, 250);
   }
@@ -94,6 +112,10 @@ class HttpEdge::Loop final : public LoopGuest {
 
   // A handler's answer, posted back to this loop.
   void on_reply(uint64_t id, Reply reply);
+  // Writes the answers handlers gave on this thread (see dispatch).
+  void write_answered_here();
+  // A handler dropped its Responder without answering.
+  void unanswered(uint64_t id);
 
  private:
   struct Connection {
@@ -103,9 +125,14 @@ class HttpEdge::Loop final : public LoopGuest {
     bool fresh = true;         // no request yet: the head deadline runs from accept
     bool peer_done = false;    // the client half-closed (read returned 0)
     bool close_after = false;  // close once the answer is written
+    // The socket may hold unread bytes (edge-triggered: no new edge comes
+    // for them): the last read filled the buffer, or an edge came while the
+    // connection was not reading.
+    bool maybe_more = false;
     int64_t deadline_ms = kNever;
     http::RequestParser parser;
-    std::string input;   // read but not yet parsed (a pipelined request)
+    std::string input;  // read but not yet parsed (a pipelined request), from input_at
+    size_t input_at = 0;
     std::string output;  // the answer being written
     size_t written = 0;
     std::string remote;
@@ -126,7 +153,8 @@ class HttpEdge::Loop final : public LoopGuest {
   void add_connection(int fd);
 
   void read_and_parse(Connection& c);
-  bool parse(Connection& c, const char* data, size_t size);  // false: stop reading
+  // Feeds `bytes` (from c.input when `buffered`); false: stop reading.
+  bool parse(Connection& c, std::string_view bytes, bool buffered);
   void on_peer_done(Connection& c);
   void dispatch(Connection& c);
   void answer(Connection& c, std::string bytes, bool close_after);
@@ -154,6 +182,7 @@ class HttpEdge::Loop final : public LoopGuest {
   // out without a scan; the scan at this time finds the true next one).
   int64_t earliest_deadline_ = kNever;
   std::vector<uint64_t> resume_;  // answered and kept alive: parse what is buffered
+  std::vector<std::pair<uint64_t, Reply>> answered_here_;
   std::array<char, kReadChunk> scratch_{};
 };
 
@@ -163,7 +192,12 @@ void HttpEdge::Loop::resume_accepting() {
   accept_paused_until_ = 0;
   if (!accepting_ || watching_listener_) return;
   // EPOLLEXCLUSIVE: one loop wakes per new connection, not all of them.
-  watching_listener_ = loop_.watch(edge_.listener_.get(), kListenerTag, EPOLLIN | EPOLLEXCLUSIVE);
+  watching_listener_ = loop_.watch(edge_.listener_.get(), kListenerTag, EPOLLIN | EPOLLEXCLUSIVE) ||
+                       loop_.watch(edge_.listener_.get(), kListenerTag, EPOLLIN);
+  if (!watching_listener_) {
+    edge_.logger_.error("a loop cannot watch the listening socket; it accepts nothing",
+                        {{"error", std::strerror(errno)}});
+  }
 }
 
 void HttpEdge::Loop::pause_accepting(int64_t until_ms) {
@@ -240,6 +274,7 @@ void HttpEdge::Loop::on_ready(uint64_t tag, uint32_t events) {
       case Phase::kWriting:
         // Read when the answer is out (answered() reads again); a reset
         // shows as EPOLLERR, or as the write failing.
+        c.maybe_more = true;
         if (events & EPOLLHUP) c.peer_done = true;
         return;
     }
@@ -247,15 +282,24 @@ void HttpEdge::Loop::on_ready(uint64_t tag, uint32_t events) {
 }
 
 void HttpEdge::Loop::read_and_parse(Connection& c) {
-  if (!c.input.empty()) {
-    std::string buffered = std::move(c.input);
-    c.input.clear();
-    if (!parse(c, buffered.data(), buffered.size())) return;
+  const uint64_t id = c.id;
+  if (c.input_at < c.input.size()) {
+    const std::string_view rest(c.input.data() + c.input_at, c.input.size() - c.input_at);
+    if (!parse(c, rest, /*buffered=*/true)) return;
   }
+  c.input.clear();
+  c.input_at = 0;
   for (;;) {
     const ssize_t n = ::recv(c.socket.get(), scratch_.data(), scratch_.size(), 0);
     if (n > 0) {
-      if (!parse(c, scratch_.data(), static_cast<size_t>(n))) return;
+      const bool filled = static_cast<size_t>(n) == scratch_.size();
+      if (!parse(c, std::string_view(scratch_.data(), static_cast<size_t>(n)), false)) {
+        // Stopped at a complete request (or a refusal); `c` may be gone.
+        if (auto it = connections_.find(id); it != connections_.end()) {
+          it->second->maybe_more = filled;
+        }
+        return;
+      }
       continue;
     }
     if (n == 0) return on_peer_done(c);
@@ -265,14 +309,16 @@ void HttpEdge::Loop::read_and_parse(Connection& c) {
   }
 }
 
-bool HttpEdge::Loop::parse(Connection& c, const char* data, size_t size) {
+bool HttpEdge::Loop::parse(Connection& c, std::string_view bytes, bool buffered) {
   if (c.phase == Phase::kWaiting) {
     c.phase = Phase::kHead;
     // A kept-alive connection's head has its own time from its first byte;
     // a fresh connection's ran from accept.
     if (!c.fresh) set_deadline(c, now() + options().request_timeout.count());
   }
-  const size_t used = c.parser.feed(std::string_view(data, size));
+  const size_t used = c.parser.feed(bytes);
+  // An offset, not a copy: a run of small pipelined requests costs linear time.
+  if (buffered) c.input_at += used;
   const auto state = c.parser.state();
   if (state == http::RequestParser::State::kError) {
     const http::ParseError& error = c.parser.error();
@@ -284,12 +330,22 @@ bool HttpEdge::Loop::parse(Connection& c, const char* data, size_t size) {
     set_deadline(c, now() + options().body_timeout.count());
     if (state == http::RequestParser::State::kBody && c.parser.head().expect_continue) {
       // RFC 9110 10.1.1: the client waits for this before it sends the body.
+      // Nothing else is in flight (answers go one at a time and this
+      // client waits), so it goes whole into an empty send buffer; if it
+      // does not, the connection cannot go on framed.
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      (void)::send(c.socket.get(), kContinue.data(), kContinue.size(), MSG_NOSIGNAL);
+      const ssize_t sent = ::send(c.socket.get(), kContinue.data(), kContinue.size(), MSG_NOSIGNAL);
+      if (sent != static_cast<ssize_t>(kContinue.size())) {
+        close(c);
+        return false;
+      }
     }
   }
   if (state != http::RequestParser::State::kComplete) return true;
-  c.input.append(data + used, size - used);  // the next request, pipelined
+  if (!buffered) {
+    c.input.assign(bytes.substr(used));  // the next request, pipelined
+    c.input_at = 0;
+  }
   dispatch(c);
   return false;
 }
@@ -331,19 +387,27 @@ void HttpEdge::Loop::dispatch(Connection& c) {
   request.remote_address = c.remote;
   request.loop = index_;
   // On the loop's own thread (a handler that ran here and answered at once)
-  // the answer is written at once; a stream still goes through the inbox,
-  // behind the NewStream its handler posted. From any other thread, through
-  // the inbox; refused when the loop has stopped: it closed the connection,
-  // and a stream the reply names, itself.
-  Responder respond = [this, id = c.id](Reply reply) {
-    if (reply.stream == 0 && loop_.on_loop_thread()) return on_reply(id, std::move(reply));
+  // the answer waits in answered_here_ until the handler has returned: it
+  // may answer from inside the log's append, and the write must not happen
+  // under the log's lock. A stream still goes through the inbox, behind the
+  // NewStream its handler posted. From any other thread, through the inbox;
+  // refused when the loop has stopped: it closed the connection, and a
+  // stream the reply names, itself.
+  auto guard = std::make_shared<AnswerGuard>(this, c.id);
+  Responder respond = [this, id = c.id, guard](Reply reply) {
+    guard->answered = true;
+    if (reply.stream == 0 && loop_.on_loop_thread()) {
+      answered_here_.emplace_back(id, std::move(reply));
+      return;
+    }
     (void)loop_.post_task(
         [this, id, reply = std::move(reply)]() mutable { on_reply(id, std::move(reply)); });
   };
   if (edge_.placement_ && edge_.placement_(request.head, request.body.size())) {
-    // `c` may be gone when this returns (the answer failed to write): the
-    // callers touch it no more.
-    return edge_.handler_(std::move(request), std::move(respond));
+    edge_.handler_(std::move(request), std::move(respond));
+    // `c` may be gone after this (the answer failed to write): the callers
+    // touch it no more.
+    return write_answered_here();
   }
   const bool queued = edge_.pool_.try_submit(
       [this, request = std::move(request), respond = std::move(respond)]() mutable {
@@ -352,6 +416,21 @@ void HttpEdge::Loop::dispatch(Connection& c) {
   if (!queued) {
     edge_.metrics_.count(Rejection::kBusy);
     refuse(c, 503, "unavailable", "every request handler is busy; retry shortly", 1);
+  }
+}
+
+void HttpEdge::Loop::unanswered(uint64_t id) {
+  auto it = connections_.find(id);
+  if (it == connections_.end() || it->second->phase != Phase::kHandling) return;
+  edge_.logger_.error("a request handler gave no answer", {{"remote", it->second->remote}});
+  refuse(*it->second, 500, "internal", "the server failed to answer this request");
+}
+
+void HttpEdge::Loop::write_answered_here() {
+  while (!answered_here_.empty()) {
+    std::vector<std::pair<uint64_t, Reply>> ready;
+    ready.swap(answered_here_);
+    for (auto& [id, reply] : ready) on_reply(id, std::move(reply));
   }
 }
 
@@ -412,13 +491,14 @@ void HttpEdge::Loop::write_some(Connection& c) {
 void HttpEdge::Loop::answered(Connection& c) {
   c.output.clear();
   if (c.output.capacity() > kKeptBufferBytes) c.output.shrink_to_fit();
-  if (c.close_after) return linger(c);
+  if (c.close_after || draining_) return linger(c);
   c.parser.reset();
   c.phase = Phase::kWaiting;
   set_deadline(c, now() + options().keepalive_timeout.count());
   // Parse what came meanwhile at the end of this wake-up, not from inside
   // this call: a pipelining client must not recurse through the stack.
-  resume_.push_back(c.id);
+  // Nothing buffered and nothing unread: the next edge brings the next request.
+  if (c.input_at < c.input.size() || c.maybe_more) resume_.push_back(c.id);
 }
 
 // Closing.
@@ -431,6 +511,7 @@ void HttpEdge::Loop::linger(Connection& c) {
   ::shutdown(c.socket.get(), SHUT_WR);
   c.phase = Phase::kLingering;
   c.input.clear();
+  c.input_at = 0;
   set_deadline(c, now() + std::min<int64_t>(kMaxLingerMs, options().request_timeout.count()));
   discard_input(c);
 }
@@ -479,17 +560,22 @@ void HttpEdge::Loop::on_deadline(Connection& c) {
 }
 
 int64_t HttpEdge::Loop::on_tick(int64_t now_ms) {
+  write_answered_here();  // a callback that ran on this thread outside dispatch
   std::vector<uint64_t> resume;
   resume.swap(resume_);
   for (uint64_t id : resume) {
     auto it = connections_.find(id);
     if (it == connections_.end() || it->second->phase != Phase::kWaiting) continue;
+    it->second->maybe_more = false;
     read_and_parse(*it->second);
   }
-  if (accept_paused_until_ > 0 && now_ms >= accept_paused_until_ &&
-      edge_.open_.load(std::memory_order_relaxed) < options().max_connections) {
-    resume_accepting();
-    accept_ready();
+  if (accept_paused_until_ > 0 && now_ms >= accept_paused_until_) {
+    if (edge_.open_.load(std::memory_order_relaxed) < options().max_connections) {
+      resume_accepting();
+      accept_ready();
+    } else {
+      accept_paused_until_ = now_ms + scan_interval_ms_;  // still full: look again later
+    }
   }
   if (now_ms >= earliest_deadline_) {
     earliest_deadline_ = kNever;

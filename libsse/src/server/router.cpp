@@ -107,7 +107,9 @@ void dispatch(const RouteTable& routes, Exchange& ex) {
                               {{"uri", redact_query(ex.target())}, {"error", e.what()}});
     ex.send_error({500, "internal", "internal server error", 0, Rejection::kInternal});
   }
-  if (!ex.answered() && !ex.deferred()) {  // a handler that forgot to answer: a bug, not a hang
+  // deferred() first: once deferred, the answer may be under way on another
+  // thread, and answered() is that thread's to write.
+  if (!ex.deferred() && !ex.answered()) {  // a handler that forgot to answer: a bug, not a hang
     ex.send_error({500, "internal", "the handler sent no answer", 0, Rejection::kInternal});
   }
 }

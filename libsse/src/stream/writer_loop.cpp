@@ -170,6 +170,7 @@ void WriterLoop::drain_and_stop(std::string farewell, int64_t deadline_steady_ms
 }
 
 void WriterLoop::run() {
+  thread_id_.store(std::this_thread::get_id());
   std::array<epoll_event, 256> ready;
   std::vector<Command> commands;
   for (;;) {
@@ -180,6 +181,10 @@ void WriterLoop::run() {
       commands.swap(inbox_);
     }
     apply_inbox(commands);
+    // Written before the timers look at queues: a stream that just got its
+    // socket (or a page) is judged on what it did not take, not on what it
+    // was never offered.
+    flush_dirty();
     on_timers();
     flush_dirty();
     if (guest_) guest_next_ms_ = guest_->on_tick(clock_.steady_ms());

@@ -605,8 +605,16 @@ TEST_CASE("http parser: a chunked body is decoded", "[http]") {
   CHECK(expect_complete(chunked("0\r\n\r\n")).parser.body().empty());
 }
 
-TEST_CASE("http parser: a bare LF ends a chunk-size line", "[http]") {
-  CHECK(expect_complete(chunked("4\nWiki\r\n0\n\n")).parser.body() == "Wiki");
+TEST_CASE("http parser: every line of a chunked body must end in CRLF", "[http]") {
+  // A front end that does not take a bare LF for a line end would frame the
+  // body differently: a smuggling vector.
+  for (const std::string body :
+       {"4\nWiki\r\n0\r\n\r\n", "4;x=1\nWiki\r\n0\r\n\r\n", "4\r\nWiki\r\n0\n\r\n",
+        "4\r\nWiki\r\n0\r\n\n", "4\r\nWiki\r\n0\r\nX-T: 1\n\r\n"}) {
+    INFO(body);
+    CHECK(expect_error(chunked(body), 400).parser.state() == State::kError);
+  }
+  CHECK(expect_complete(chunked("4\r\nWiki\r\n0\r\nX-T: 1\r\n\r\n")).parser.body() == "Wiki");
 }
 
 TEST_CASE("http parser: chunk extensions are checked and ignored", "[http]") {

@@ -41,7 +41,8 @@ struct ServerConfig {
   // a smaller max_head_bytes): 414.
   int max_url_bytes = 8192;
   int max_header_fields = 100;  // header fields per request (1 .. 10000): 431
-  // Open connections of any kind (>= 1); more wait in the listen backlog.
+  // Open connections that are not streams (reading, waiting for a handler,
+  // idle between requests; >= 1); more wait in the listen backlog.
   int max_http_connections = 16384;
 
   bool operator==(const ServerConfig&) const = default;

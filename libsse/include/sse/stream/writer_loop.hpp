@@ -145,7 +145,7 @@ class WriterLoop {
   // Closes the stream `id` now (its connection went away before it opened).
   void close_now(StreamId id, CloseReason reason) { close_stream(id, reason); }
   const Clock& clock() const { return clock_; }
-  bool on_loop_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
+  bool on_loop_thread() const { return std::this_thread::get_id() == thread_id_.load(); }
 
   // Queues `farewell` on every stream, flushes until `deadline_steady_ms`,
   // closes every stream (reason kShutdown) and ends the thread. Nothing is
@@ -241,6 +241,7 @@ class WriterLoop {
   std::atomic<uint64_t> queued_bytes_{0};
 
   std::thread thread_;
+  std::atomic<std::thread::id> thread_id_{};  // set by the thread itself: read from anywhere
 };
 
 }  // namespace sse
