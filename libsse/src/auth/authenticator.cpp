@@ -1,7 +1,10 @@
 #include "sse/auth/authenticator.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "sse/auth/demo_token.hpp"
@@ -28,15 +31,50 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
+std::atomic<uint64_t> next_generation{1};
+
+// The tokens this thread saw pass, for one authenticator at a time.
+struct Remembered {
+  uint64_t generation = 0;
+  std::unordered_map<std::string, Identity> identities;
+};
+
+Remembered& remembered_for(uint64_t generation) {
+  thread_local Remembered remembered;
+  if (remembered.generation != generation) {
+    remembered.identities.clear();
+    remembered.generation = generation;
+  }
+  return remembered;
+}
+
 }  // namespace
 
 Authenticator::Authenticator(AuthOptions settings, const Clock& clock)
     : demo_tokens_(settings.demo_tokens),
-      jwt_(std::move(settings.jwt), clock, settings.jwt_leeway_ms) {}
+      jwt_(std::move(settings.jwt), clock, settings.jwt_leeway_ms),
+      clock_(clock),
+      generation_(next_generation.fetch_add(1)) {}
 
 Result<Identity> Authenticator::authenticate(std::string_view token) const {
   if (token.empty()) return Error::unauthenticated("missing token");
   if (token.size() > kMaxTokenBytes) return Error::unauthenticated("token too long");
+  Remembered& remembered = remembered_for(generation_);
+  const std::string key(token);
+  if (auto it = remembered.identities.find(key); it != remembered.identities.end()) {
+    const Identity& known = it->second;
+    if (!known.expires_at_ms || clock_.now_ms() < *known.expires_at_ms) return known;
+    remembered.identities.erase(it);  // expired: verify() says so, with its message
+  }
+  auto identity = verify(token);
+  if (identity) {
+    if (remembered.identities.size() >= kRememberedPerThread) remembered.identities.clear();
+    remembered.identities.emplace(key, *identity);
+  }
+  return identity;
+}
+
+Result<Identity> Authenticator::verify(std::string_view token) const {
   if (is_jwt_shaped(token)) {
     if (!jwt_.enabled()) return Error::unauthenticated("JWT is not configured");
     return jwt_.verify(token);

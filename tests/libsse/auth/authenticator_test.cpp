@@ -132,3 +132,19 @@ TEST_CASE("bearer_token: other schemes are not bearer headers", "[auth]") {
   CHECK_FALSE(bearer_token("Bear abc").has_value());
   CHECK_FALSE(bearer_token("abc").has_value());
 }
+
+TEST_CASE("authenticator: a remembered JWT is refused once it expires", "[auth]") {
+  ManualClock clock;
+  Authenticator auth(AuthOptions{true, JwtKeys{kSecret, ""}}, clock);
+  const std::string token = jwt_for("u1", JwtSigningKey{kSecret, ""}, clock);
+  for (int i = 0; i < 3; ++i) CHECK(auth.authenticate(token).ok());  // verified, then remembered
+  clock.advance_ms(59'999);
+  CHECK(auth.authenticate(token).ok());
+  clock.advance_ms(1);
+  CHECK(rejection(auth, token) == "token expired");
+  // Another authenticator (another key) does not see what this one remembered.
+  Authenticator other(AuthOptions{true, JwtKeys{"another-secret", ""}}, clock);
+  const std::string fresh = jwt_for("u2", JwtSigningKey{kSecret, ""}, clock);
+  CHECK(auth.authenticate(fresh).ok());
+  CHECK(rejection(other, fresh) == "bad signature");
+}

@@ -30,7 +30,9 @@ class Authenticator {
   // when no JWT key is set); anything else is a demo token (rejected "demo
   // tokens are disabled" when they are off). "" -> "missing token"; a token
   // over kMaxTokenBytes -> "token too long". Error messages never contain the
-  // token.
+  // token. A token that passed is remembered (per thread, a bounded number)
+  // until its expiry: a client that sends the same token with every request
+  // is decoded and verified once, not every time.
   Result<Identity> authenticate(std::string_view token) const;
 
   // Ok, or why a configured JWT key is unusable (refuse to start on it).
@@ -39,10 +41,15 @@ class Authenticator {
   bool jwt_enabled() const { return jwt_.enabled(); }
 
   static constexpr size_t kMaxTokenBytes = 16 * 1024;
+  static constexpr size_t kRememberedPerThread = 512;
 
  private:
+  Result<Identity> verify(std::string_view token) const;
+
   bool demo_tokens_;
   JwtVerifier jwt_;
+  const Clock& clock_;
+  const uint64_t generation_;  // tells this authenticator's remembered tokens apart
 };
 
 // The token of an "Authorization: Bearer <token>" header value (RFC 6750 2.1;
