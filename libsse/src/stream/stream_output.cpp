@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 
 #include "stream/stream_state.hpp"
 
@@ -20,17 +21,36 @@ namespace {
 
 using detail::Chunk;
 constexpr int kMaxIov = 64;  // chunks per writev
+// A wake-up writes streams for at most this long (a few thousand writevs)
+// before the loop looks at its connections and inbox again: a fan-out to
+// thousands of streams does not keep a publisher, a /health or an accept
+// waiting for all of it, and what is published meanwhile goes out in the
+// same writev as what waits. (2 ms: 1.71M deliveries/s at 10k streams, p99
+// 1.3 s; 5 ms: 1.75M/s, p99 0.41 s, on this 2-core machine.)
+constexpr auto kFlushSlice = std::chrono::microseconds(5000);
+constexpr size_t kStreamsPerClockRead = 64;
 
 }  // namespace
 
 void WriterLoop::flush_dirty() {
   std::vector<StreamId> dirty;
   dirty.swap(dirty_);
-  for (StreamId id : dirty) {
-    auto it = streams_.find(id);
+  const auto started = std::chrono::steady_clock::now();
+  size_t done = 0;
+  for (; done < dirty.size(); ++done) {
+    if (done > 0 && done % kStreamsPerClockRead == 0 &&
+        std::chrono::steady_clock::now() - started >= kFlushSlice) {
+      break;
+    }
+    auto it = streams_.find(dirty[done]);
     if (it == streams_.end()) continue;
     it->second->dirty = false;
     flush(*it->second);
+  }
+  if (done < dirty.size()) {
+    // The rest go first next time (still marked dirty), before streams that
+    // became dirty meanwhile; run() does not wait before it comes back.
+    dirty_.insert(dirty_.begin(), dirty.begin() + static_cast<std::ptrdiff_t>(done), dirty.end());
   }
 }
 

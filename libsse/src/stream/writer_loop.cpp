@@ -244,6 +244,7 @@ void WriterLoop::finish() {
 }
 
 int WriterLoop::next_timeout_ms() const {
+  if (!dirty_.empty()) return 0;  // a flush was cut short: go on after a look around
   // Time moves only when the clock says so, and it wakes us; but a guest with
   // work left for now (a pipelined request) is called again at once.
   if (clock_watch_) return guest_next_ms_ <= clock_.steady_ms() ? 0 : -1;
@@ -417,7 +418,18 @@ void WriterLoop::close_expired() {
       expired.emplace_back(id, CloseReason::kIdleTimeout);
     }
   }
-  for (auto& [id, reason] : expired) close_stream(id, reason);
+  for (auto& [id, reason] : expired) {
+    if (reason == CloseReason::kSlowClient) {
+      // Only a client whose socket takes no more is slow, not one whose
+      // turn in a cut-short flush has not come yet.
+      auto it = streams_.find(id);
+      if (it == streams_.end()) continue;
+      flush(*it->second);
+      it = streams_.find(id);
+      if (it == streams_.end() || !over_bound(*it->second)) continue;
+    }
+    close_stream(id, reason);
+  }
 }
 
 }  // namespace sse
