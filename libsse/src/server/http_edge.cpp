@@ -93,7 +93,7 @@ class HttpEdge::Loop final : public LoopGuest {
   };
 
   Loop(HttpEdge& edge, WriterLoop& loop, size_t index) : edge_(edge), loop_(loop), index_(index) {
-    scan_interval_ms_ = std::clamp<int64_t>(edge.options_.request_timeout.count() / 10, 5, 250);
+    accept_retry_ms_ = std::clamp<int64_t>(edge.options_.request_timeout.count() / 10, 5, 250);
   }
 
   void attach() {
@@ -177,7 +177,7 @@ class HttpEdge::Loop final : public LoopGuest {
   bool accepting_ = true;
   int64_t accept_paused_until_ = 0;  // > 0: paused (descriptors or the connection cap)
   bool draining_ = false;
-  int64_t scan_interval_ms_ = 100;  // how soon a paused accept looks again
+  int64_t accept_retry_ms_ = 100;  // how soon an accept paused at the cap looks again
   // No connection's deadline is earlier (it may be later: deadlines move
   // out without a scan; the scan at this time finds the true next one).
   int64_t earliest_deadline_ = kNever;
@@ -215,7 +215,7 @@ void HttpEdge::Loop::accept_ready() {
   for (int i = 0; i < kAcceptBatch && accepting_; ++i) {
     if (edge_.open_.load(std::memory_order_relaxed) >= options().max_connections) {
       // The rest wait in the backlog until a connection closes.
-      return pause_accepting(now() + scan_interval_ms_);
+      return pause_accepting(now() + accept_retry_ms_);
     }
     const int fd = ::accept4(edge_.listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
@@ -574,7 +574,7 @@ int64_t HttpEdge::Loop::on_tick(int64_t now_ms) {
       resume_accepting();
       accept_ready();
     } else {
-      accept_paused_until_ = now_ms + scan_interval_ms_;  // still full: look again later
+      accept_paused_until_ = now_ms + accept_retry_ms_;  // still full: look again later
     }
   }
   if (now_ms >= earliest_deadline_) {
