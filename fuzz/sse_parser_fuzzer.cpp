@@ -66,7 +66,7 @@ Outcome parse(std::string_view stream, size_t max_bytes, Split split, size_t fin
               uint32_t seed) {
   Outcome out;
   Parser parser([&out](const ParsedEvent& e) { out.events.push_back(e); }, max_bytes);
-  parser.on_comment([&out](std::string_view text) { out.comments.emplace_back(text); });
+  parser.set_comment_handler([&out](std::string_view text) { out.comments.emplace_back(text); });
   std::minstd_rand rng(seed);
   const auto feed = [&](std::string_view part) {
     while (!part.empty()) {

@@ -270,3 +270,153 @@ TEST_CASE("the demo token from the spec works against the default configuration"
   SseClient admin_room(server.port(), stream_path("/chat/stream", kDemoToken, "&room=ops"));
   CHECK(admin_room.status() == 200);
 }
+
+namespace {
+
+const std::string kCaughtUp = ": caught-up\n\n";
+
+// Reads `stream` until its bytes hold `needle`; false when it closes first or
+// nothing of the sort comes within 10 s.
+bool wait_for_bytes(SseClient& stream, const std::string& needle) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (stream.stream_bytes().find(needle) == std::string::npos) {
+    if (stream.closed() || std::chrono::steady_clock::now() >= deadline) return false;
+    (void)stream.wait_for_events(stream.events().size() + 1, 20ms);  // reads what comes
+  }
+  return true;
+}
+
+size_t count_of(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + needle.size())) {
+    ++n;
+  }
+  return n;
+}
+
+// Where the event `id` starts in the stream's bytes; npos when absent.
+size_t position_of_id(const SseClient& stream, const std::string& id) {
+  return stream.stream_bytes().find("id: " + id + "\n");
+}
+
+std::string publish_realtime(int port, int n) {
+  auto r = post_json(port, "/realtime/update", kAlice,
+                     R"({"entityType":"doc","entityId":")" + std::to_string(n) +
+                         R"(","action":"update","data":{"n":)" + std::to_string(n) + "}}");
+  INFO(r.body);
+  REQUIRE(r.status == 202);
+  return json_string(r.body, "id");
+}
+
+}  // namespace
+
+TEST_CASE("a resumed stream gets its replay then one caught-up comment then live events",
+          "[server][replay]") {
+  ServerProcess server({{"SSE_LIMITS_PUBLISH_BURST", "1000"}});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(publish_realtime(server.port(), i));
+
+  SseClient resumed(server.port(), stream_path("/realtime/stream", kAlice),
+                    {{"Last-Event-ID", ids[0]}});
+  REQUIRE(resumed.status() == 200);
+  CHECK(resumed.header("X-SSE-Replay") == "complete");
+  SseClient plain(server.port(), stream_path("/realtime/stream", kAlice));
+  REQUIRE(plain.status() == 200);
+  // Once the comment is here the stream is live: what is published from now
+  // on comes after it.
+  REQUIRE(wait_for_bytes(resumed, kCaughtUp));
+  const std::string live = publish_realtime(server.port(), 99);
+  REQUIRE(resumed.wait_for_id(live).has_value());
+
+  const size_t second = position_of_id(resumed, ids[1]);
+  const size_t third = position_of_id(resumed, ids[2]);
+  const size_t caught_up = resumed.stream_bytes().find(kCaughtUp);
+  const size_t after = position_of_id(resumed, live);
+  REQUIRE(second != std::string::npos);
+  REQUIRE(third != std::string::npos);
+  CHECK(position_of_id(resumed, ids[0]) == std::string::npos);  // resumed after it
+  CHECK(second < third);
+  CHECK(third < caught_up);
+  CHECK(caught_up < after);
+  CHECK(count_of(resumed.stream_bytes(), kCaughtUp) == 1);
+  // A comment is no event: the parser dispatches only the three.
+  std::vector<std::string> got;
+  for (const auto& e : resumed.real_events()) got.push_back(e.last_event_id);
+  CHECK(got == std::vector<std::string>{ids[1], ids[2], live});
+
+  // The stream opened without a Last-Event-ID got the live event and no
+  // comment; the marker shows that nothing else is on its way.
+  const std::string marker = mark_realtime(server.port());
+  REQUIRE(plain.wait_for_id(marker).has_value());
+  CHECK(plain.stream_bytes().find(": caught-up") == std::string::npos);
+  CHECK(plain.wait_for_id(live).has_value());
+}
+
+TEST_CASE("a resumed stream with nothing to replay gets only the caught-up comment",
+          "[server][replay]") {
+  ServerProcess server;
+  const std::string newest = publish_realtime(server.port(), 1);
+  // By the query parameter this time: the same as the header.
+  SseClient resumed(server.port(),
+                    stream_path("/realtime/stream", kAlice, "&lastEventId=" + newest));
+  REQUIRE(resumed.status() == 200);
+  CHECK(resumed.header("X-SSE-Replay") == "complete");
+  REQUIRE(wait_for_bytes(resumed, kCaughtUp));
+  CHECK(resumed.stream_bytes() == "retry: 3000\n\n" + kCaughtUp);
+  const std::string live = publish_realtime(server.port(), 2);
+  REQUIRE(resumed.wait_for_id(live).has_value());
+  CHECK(resumed.stream_bytes().find(kCaughtUp) < position_of_id(resumed, live));
+}
+
+TEST_CASE("an incomplete replay ends with the caught-up comment too", "[server][replay]") {
+  ServerProcess server;
+  const std::string only = publish_realtime(server.port(), 1);
+  // An id past the newest: from another life of the log. Everything is
+  // replayed, and the replay says it is incomplete.
+  SseClient resumed(server.port(), stream_path("/realtime/stream", kAlice),
+                    {{"Last-Event-ID", "999999"}});
+  REQUIRE(resumed.status() == 200);
+  CHECK(resumed.header("X-SSE-Replay") == "incomplete");
+  REQUIRE(wait_for_bytes(resumed, kCaughtUp));
+  const size_t replayed = position_of_id(resumed, only);
+  REQUIRE(replayed != std::string::npos);
+  CHECK(replayed < resumed.stream_bytes().find(kCaughtUp));
+  CHECK(count_of(resumed.stream_bytes(), kCaughtUp) == 1);
+}
+
+TEST_CASE("GET /system/status reports the newest event id as lastEventId", "[server]") {
+  // No status tick during the test: it would take an id of its own.
+  ServerProcess server({{"SSE_LIMITS_STATUS_INTERVAL", "1h"}});
+  auto empty = http(server.port(), "GET", "/system/status");
+  REQUIRE(empty.status == 200);
+  CHECK(json_string(empty.body, "lastEventId") == "0");
+
+  const std::string first = publish_realtime(server.port(), 1);
+  auto after_first = http(server.port(), "GET", "/system/status");
+  REQUIRE(after_first.status == 200);
+  CHECK(json_string(after_first.body, "lastEventId") == first);
+
+  const std::string second = mark_notification(server.port(), "alice");
+  auto after_second = http(server.port(), "GET", "/system/status");
+  CHECK(json_string(after_second.body, "lastEventId") == second);
+  CHECK(std::stoll(second) > std::stoll(first));
+}
+
+TEST_CASE("status events carry lastEventId below their own id", "[server]") {
+  ServerProcess server({{"SSE_LIMITS_STATUS_INTERVAL", "100ms"}});
+  SseClient status(server.port(), "/system/status/stream");
+  REQUIRE(status.status() == 200);
+  REQUIRE(status.wait_for_events(2));
+  size_t checked = 0;
+  for (const auto& e : status.real_events()) {
+    if (e.type != "status") continue;
+    const std::string last = json_string(e.data, "lastEventId");
+    INFO(e.data);
+    REQUIRE_FALSE(last.empty());
+    CHECK(last.find_first_not_of("0123456789") == std::string::npos);
+    CHECK(std::stoll(last) < std::stoll(e.last_event_id));
+    ++checked;
+  }
+  CHECK(checked >= 1);
+}

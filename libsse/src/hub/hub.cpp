@@ -151,6 +151,8 @@ std::array<uint64_t, kChannelCount> Hub::open_streams() const {
   return registry_->open_by_channel();
 }
 
+EventId Hub::last_event_id() const { return registry_->routed_up_to(); }
+
 uint64_t Hub::queued_total() const { return registry_->queued_total(); }
 
 uint64_t Hub::queued_bytes_total() const {

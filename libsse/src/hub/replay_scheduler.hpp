@@ -5,7 +5,10 @@
 // last page yet: a long replay holds neither an HTTP worker nor the history,
 // and a paused reader's queue stays within its byte bound (ReplayBudget).
 // When a page reaches the newest routed event, StreamRegistry::feed_replay()
-// makes the stream live in the same locked step (see stream_registry.hpp).
+// makes the stream live in the same locked step and sends the caught-up
+// comment with that page (see stream_registry.hpp). Every resuming stream gets
+// at least one page, an empty one when nothing is left to replay, so every one
+// gets the comment; an incomplete replay too.
 //
 // Ownership: owns its thread and its queue of jobs; the log, the registry and
 // the metrics are borrowed and must outlive it.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sse/wire/encoder.hpp"
+
 namespace sse::detail {
 
 StreamRegistry::StreamRegistry(std::vector<WriterLoop*> loops, EventId routed_up_to)
@@ -72,24 +74,26 @@ StreamRegistry::ReplayFed StreamRegistry::feed_replay(StreamId id, ReplayPage pa
   std::lock_guard lock(mu_);
   Entry* entry = find(id);
   if (!entry) return ReplayFed::kGone;
+  // Caught up with routing, decided under the lock routing takes: once this
+  // page is posted the stream is live, and every earlier event came by
+  // replay. The caught-up comment goes with the page, so the loop queues it
+  // after the last replayed event and before the first live one, which
+  // route() can post only after this step.
+  const bool caught_up = page.finished && page.next_after >= routed_up_to_;
   // Counted before the post: the loop subtracts it when it queues the page.
   const size_t count = page.events.size();
-  uint64_t bytes = 0;
+  uint64_t bytes = caught_up ? wire::kCaughtUpFrame.size() : 0;
   for (const auto& event : page.events) bytes += event->wire.size();
   entry->stats->replay_in_flight.fetch_add(count, std::memory_order_relaxed);
   entry->stats->replay_in_flight_bytes.fetch_add(bytes, std::memory_order_relaxed);
-  if (!loops_[entry->loop]->post_replay(id, std::move(page.events))) {
+  if (!loops_[entry->loop]->post_replay(id, std::move(page.events), caught_up)) {
     entry->stats->replay_in_flight.fetch_sub(count, std::memory_order_relaxed);
     entry->stats->replay_in_flight_bytes.fetch_sub(bytes, std::memory_order_relaxed);
     return ReplayFed::kGone;  // its loop has stopped: it is being closed
   }
-  // Caught up with routing, under the lock routing takes: from here on the
-  // stream is live, and every earlier event came by replay.
-  if (page.finished && page.next_after >= routed_up_to_) {
-    entry->live = true;
-    return ReplayFed::kLive;
-  }
-  return ReplayFed::kMore;
+  if (!caught_up) return ReplayFed::kMore;
+  entry->live = true;
+  return ReplayFed::kLive;
 }
 
 bool StreamRegistry::connect(StreamId id, SocketFd socket) {

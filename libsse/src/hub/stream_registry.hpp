@@ -68,7 +68,10 @@ class StreamRegistry {
     kLive,  // the page was posted and the stream caught up: it is live now
   };
   // Posts one replay page. When the page finished the scan up to the newest
-  // routed event, the stream joins live routing in the same locked step.
+  // routed event (an empty page too: nothing was left to replay), the page
+  // carries the caught-up comment (wire::kCaughtUpFrame) and the stream joins
+  // live routing in the same locked step, so the comment comes once, after
+  // the last replayed event and before the first live one.
   ReplayFed feed_replay(StreamId id, ReplayPage page);
 
   // Hands the stream's socket to its writer loop; false (and the socket is

@@ -32,6 +32,12 @@ constexpr uint64_t kGuestBit = uint64_t{1}
                                << 63;  // set in the epoll tags of the guest's descriptors
 constexpr int64_t kMaxScanIntervalMs = 1000;
 
+// One copy, shared by every stream that catches up.
+Bytes caught_up_frame() {
+  static const Bytes frame = std::make_shared<const std::string>(wire::kCaughtUpFrame);
+  return frame;
+}
+
 std::string heartbeat_frame(int64_t now_ms) {
   std::string out;
   const std::string data = fmt::format("{{\"timestamp\":\"{}\"}}", format_iso8601_ms(now_ms));
@@ -131,8 +137,8 @@ bool WriterLoop::post_connect(StreamId id, SocketFd socket) {
 bool WriterLoop::post_deliver(EventPtr event, std::vector<StreamId> targets) {
   return post(Deliver{std::move(event), std::move(targets)});
 }
-bool WriterLoop::post_replay(StreamId id, std::vector<EventPtr> events) {
-  return post(Replay{id, std::move(events)});
+bool WriterLoop::post_replay(StreamId id, std::vector<EventPtr> events, bool caught_up) {
+  return post(Replay{id, std::move(events), caught_up});
 }
 bool WriterLoop::post_close(StreamId id, CloseReason reason) { return post(Close{id, reason}); }
 bool WriterLoop::post_task(std::function<void()> task) { return post(Task(std::move(task))); }
@@ -351,7 +357,7 @@ void WriterLoop::deliver(const Deliver& deliver) {
 void WriterLoop::replay(Replay& replay) {
   auto it = streams_.find(replay.id);
   if (it == streams_.end()) return;
-  uint64_t bytes = 0;
+  uint64_t bytes = replay.caught_up ? wire::kCaughtUpFrame.size() : 0;
   for (const auto& event : replay.events) bytes += event->wire.size();
   StreamStats& stats = *it->second->stats;
   stats.replay_in_flight.fetch_sub(replay.events.size(), Metrics::relaxed);
@@ -360,6 +366,10 @@ void WriterLoop::replay(Replay& replay) {
   if (!stream) return;
   for (auto& event : replay.events) enqueue(*stream, {wire_of(event), event->id, false});
   if (!replay.events.empty()) stream->last_event_steady_ms = clock_.steady_ms();
+  // In the same step as the last page: whatever the registry routes to the
+  // stream from now on was posted after this, so it comes after the comment.
+  // Neither an event (no id) nor live (not held against max_queued).
+  if (replay.caught_up) enqueue(*stream, {caught_up_frame(), 0, false});
   mark_dirty(*stream);
 }
 

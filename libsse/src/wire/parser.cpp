@@ -43,7 +43,7 @@ void Parser::set_last_event_id(std::string id) {
   last_event_id_ = std::move(id);
 }
 
-void Parser::on_comment(std::function<void(std::string_view)> handler) {
+void Parser::set_comment_handler(std::function<void(std::string_view)> handler) {
   on_comment_ = std::move(handler);
 }
 
@@ -121,6 +121,7 @@ void Parser::process_line(std::string_view line) {
     return;
   }
   // WHATWG HTML 9.2.6: a line starting with ':' is a comment: ignore it.
+  // It changes no buffer; an observer is told its text.
   if (line.front() == ':') {
     if (on_comment_) {
       std::string_view text = line.substr(1);

@@ -23,17 +23,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kPreamble = "retry: 1000\n\n";
 const std::string kFarewell = "event: maintenance\ndata: {}\n\n";
-
-EventDraft note(const std::string& user) {
-  EventDraft draft;
-  draft.channel = Channel::kNotifications;
-  draft.type = "notification";
-  draft.audience.user_id = user;
-  draft.render_data = [](EventId id, int64_t) { return "{\"id\":\"" + std::to_string(id) + "\"}"; };
-  return draft;
-}
 
 StreamRequest request_for(Channel channel, const std::string& user, const std::string& room = "") {
   StreamRequest request;
@@ -75,7 +65,8 @@ TEST_CASE("hub: publish answers only once the log has the event", "[hub]") {
   Metrics metrics;
   ManualClock clock;
   auto hub = make_hub(log, metrics, clock);
-  auto answer = std::async(std::launch::async, [&] { return hub->publish(note("alice")); });
+  auto answer =
+      std::async(std::launch::async, [&] { return hub->publish(notification_to("alice")); });
   REQUIRE(eventually([&] { return log.pending() == 1; }));
   CHECK(answer.wait_for(0ms) == std::future_status::timeout);  // the log has not answered
   log.release();
@@ -95,7 +86,7 @@ TEST_CASE("hub: after shutdown, streams and publishes are refused", "[hub]") {
   auto opened = hub->open(chat_request("alice", ""));
   REQUIRE_FALSE(opened.ok());
   CHECK(opened.error().is_unavailable());
-  auto sent = hub->publish(note("alice"));
+  auto sent = hub->publish(notification_to("alice"));
   REQUIRE_FALSE(sent.ok());
   CHECK(sent.error().is_unavailable());
   CHECK(log.pending() == 0);
@@ -154,7 +145,7 @@ TEST_CASE("hub: an event published between open and connect reaches the client a
   auto pending = hub->open(request_for(Channel::kNotifications, "alice"));
   REQUIRE(pending.ok());
   // The headers are on their way; the socket is not the hub's yet.
-  auto sent = hub->publish(note("alice"));
+  auto sent = hub->publish(notification_to("alice"));
   REQUIRE(sent.ok());
   CHECK(sent->delivered == 1);
   auto [client, server] = tcp_pair();
@@ -181,7 +172,7 @@ TEST_CASE("hub: a PendingStream dropped unconnected gives back its ticket and it
     REQUIRE(pending.ok());
     CHECK(limiter->open_for("alice") == 1);
     CHECK(log.pending() == 1);  // "user-joined"
-  }  // the response could not be sent
+  }                             // the response could not be sent
   CHECK(limiter->open_for("alice") == 0);
   CHECK(hub->open_streams()[static_cast<size_t>(Channel::kChat)] == 0);
   REQUIRE(log.pending() == 2);  // and "user-left", at once
@@ -191,13 +182,13 @@ TEST_CASE("hub: a PendingStream dropped unconnected gives back its ticket and it
   CHECK(limiter->admit("alice").ticket.has_value());
 }
 
-TEST_CASE("hub: a resuming stream gets the log, then live events, none missing or twice",
-          "[hub]") {
+TEST_CASE("hub: a resuming stream gets the log, then live events, none missing or twice", "[hub]") {
   MemoryEventLog log({}, SystemClock::instance());
   Metrics metrics;
   ManualClock clock;
   auto hub = make_hub(log, metrics, clock, 2);
-  for (int i = 0; i < 600; ++i) REQUIRE(hub->publish(note(i % 2 ? "alice" : "bob")).ok());
+  for (int i = 0; i < 600; ++i)
+    REQUIRE(hub->publish(notification_to(i % 2 ? "alice" : "bob")).ok());
 
   StreamRequest request = request_for(Channel::kNotifications, "alice");
   request.resume_after = 100;
@@ -207,7 +198,8 @@ TEST_CASE("hub: a resuming stream gets the log, then live events, none missing o
   auto [client, server] = tcp_pair();
   std::move(*pending).connect(server);
   // Live events while the replay runs, some for her, some for everyone.
-  for (int i = 0; i < 600; ++i) REQUIRE(hub->publish(note(i % 3 ? "bob" : (i % 2 ? "alice" : ""))).ok());
+  for (int i = 0; i < 600; ++i)
+    REQUIRE(hub->publish(notification_to(i % 3 ? "bob" : (i % 2 ? "alice" : ""))).ok());
 
   std::vector<EventId> expected;
   for (EventId id = 101; id <= 1200; ++id) {
@@ -224,8 +216,7 @@ TEST_CASE("hub: a resuming stream gets the log, then live events, none missing o
   CHECK(metrics.replays_incomplete == 0);
 }
 
-TEST_CASE("hub: a publish in flight when shutdown begins goes out before the farewell",
-          "[hub]") {
+TEST_CASE("hub: a publish in flight when shutdown begins goes out before the farewell", "[hub]") {
   ManualLog log;
   Metrics metrics;
   ManualClock clock;
@@ -237,12 +228,13 @@ TEST_CASE("hub: a publish in flight when shutdown begins goes out before the far
   Reader reader(client);
   REQUIRE(reader.read_until_contains(kPreamble));
 
-  auto answer = std::async(std::launch::async, [&] { return hub->publish(note("alice")); });
+  auto answer =
+      std::async(std::launch::async, [&] { return hub->publish(notification_to("alice")); });
   REQUIRE(eventually([&] { return log.pending() == 1; }));
   std::thread stopper([&] { hub->shutdown(kFarewell, clock.steady_ms() + 60'000); });
   // Shutdown refuses publishes, then streams, then waits for the append.
   REQUIRE(eventually([&] { return !hub->open(request_for(Channel::kStatus, "")).ok(); }));
-  CHECK(hub->publish(note("alice")).error().is_unavailable());
+  CHECK(hub->publish(notification_to("alice")).error().is_unavailable());
   log.release();
   auto result = answer.get();
   stopper.join();

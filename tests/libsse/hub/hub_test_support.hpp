@@ -28,6 +28,19 @@ namespace sse::hub_test {
 inline constexpr auto kPatience =
     std::chrono::seconds(5);  // the most a wait takes when things work
 
+// What every stream the hub tests open gets first (their retry is 1 s).
+inline const std::string kPreamble = "retry: 1000\n\n";
+
+// A notification to `user` whose data is {"id":"<its id>"}.
+inline EventDraft notification_to(const std::string& user) {
+  EventDraft draft;
+  draft.channel = Channel::kNotifications;
+  draft.type = "notification";
+  draft.audience.user_id = user;
+  draft.render_data = [](EventId id, int64_t) { return "{\"id\":\"" + std::to_string(id) + "\"}"; };
+  return draft;
+}
+
 // Appends wait in a list until release(); then they are sealed and called
 // back in order, as a durable log would after its commit. covers() can be
 // made to wait too (hold_covers), to stop Hub::open between registering a

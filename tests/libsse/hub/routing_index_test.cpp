@@ -147,8 +147,7 @@ TEST_CASE("routing index: chat goes to its room and to the streams of every room
   CHECK(s.routed(said_in("empty")) == Ids{every_user, every_admin});
 }
 
-TEST_CASE("routing index: realtime goes by entity type, and to streams without a filter",
-          "[hub]") {
+TEST_CASE("routing index: realtime goes by entity type, and to streams without a filter", "[hub]") {
   Streams s;
   const StreamId orders = s.add(realtime("order"));
   const StreamId users = s.add(realtime("user"));
@@ -196,8 +195,7 @@ TEST_CASE("routing index: a closed stream is out, the others stay where they wer
   CHECK(s.size() == 0);
 }
 
-TEST_CASE("routing index: the same streams as a scan of every stream, for random mixes",
-          "[hub]") {
+TEST_CASE("routing index: the same streams as a scan of every stream, for random mixes", "[hub]") {
   auto policy = std::make_shared<const RoomPolicy>(
       std::map<std::string, std::vector<std::string>>{{"r1", {"admin"}}});
   const std::vector<std::string> users = {"", "u0", "u1", "u2"};

@@ -7,14 +7,14 @@
 
 #include "hub_test_support.hpp"
 #include "sse/util/clock.hpp"
+#include "sse/wire/encoder.hpp"
 
 using namespace sse;
 using namespace sse::hub_test;
 using sse::detail::StreamRegistry;
+using sse::wire::kCaughtUpFrame;
 
 namespace {
-
-const std::string kPreamble = "retry: 1000\n\n";
 
 EventPtr chat_event_in(EventId id, const std::string& room) {
   auto made = restore_event(id, Channel::kChat, "message", "{\"n\":" + std::to_string(id) + "}",
@@ -93,9 +93,64 @@ TEST_CASE("registry: a resuming stream gets its replay, then live events, in ord
   CHECK(registry.feed_replay(added->id, std::move(last)) == StreamRegistry::ReplayFed::kLive);
   CHECK(registry.route(e5) == 1);
 
-  const std::string expected = kPreamble + e2->wire + e3->wire + e4->wire + e5->wire;
+  // The caught-up comment comes once, with the last page: after e4, before e5.
+  const std::string expected =
+      kPreamble + e2->wire + e3->wire + e4->wire + std::string(kCaughtUpFrame) + e5->wire;
   REQUIRE(reader.read_until([&](const std::string& r) { return r.size() >= expected.size(); }));
   CHECK(reader.received() == expected);
+  CHECK(eventually([&] { return added->stats->replay_in_flight_bytes == 0; }));
+  CHECK(added->stats->replay_in_flight == 0);
+}
+
+TEST_CASE("registry: nothing to replay still sends caught-up before live events", "[hub]") {
+  OneLoop w;
+  StreamRegistry registry({w.loop.get()}, 7);
+  StreamRequest resuming = chat_request("alice", "general");
+  resuming.resume_after = 7;  // the newest routed event: nothing is left to replay
+  auto replayed = registry.add(std::move(resuming), 0);
+  REQUIRE(replayed.ok());
+  auto plain = registry.add(chat_request("bob", "general"), 0);  // no Last-Event-ID
+  REQUIRE(plain.ok());
+  auto [alice_client, alice_server] = tcp_pair();
+  auto [bob_client, bob_server] = tcp_pair();
+  REQUIRE(registry.connect(replayed->id, sse::SocketFd::take(alice_server)));
+  REQUIRE(registry.connect(plain->id, sse::SocketFd::take(bob_server)));
+  Reader alice(alice_client), bob(bob_client);
+
+  ReplayPage empty;
+  empty.next_after = 7;
+  empty.finished = true;
+  CHECK(registry.feed_replay(replayed->id, std::move(empty)) == StreamRegistry::ReplayFed::kLive);
+  const EventPtr e8 = chat_event_in(8, "general"), e9 = chat_event_in(9, "general");
+  CHECK(registry.route(e8) == 2);
+  CHECK(registry.route(e9) == 2);
+
+  const std::string alice_expected = kPreamble + std::string(kCaughtUpFrame) + e8->wire + e9->wire;
+  const std::string bob_expected = kPreamble + e8->wire + e9->wire;
+  REQUIRE(
+      alice.read_until([&](const std::string& r) { return r.size() >= alice_expected.size(); }));
+  REQUIRE(bob.read_until([&](const std::string& r) { return r.size() >= bob_expected.size(); }));
+  CHECK(alice.received() == alice_expected);
+  CHECK(bob.received() == bob_expected);
+  CHECK(eventually([&] { return replayed->stats->replay_in_flight_bytes == 0; }));
+}
+
+TEST_CASE("registry: a replay page refused by a stopped loop takes its bytes back", "[hub]") {
+  OneLoop w;
+  StreamRegistry registry({w.loop.get()}, 2);
+  StreamRequest request = chat_request("alice", "general");
+  request.resume_after = 0;
+  auto added = registry.add(std::move(request), 0);
+  REQUIRE(added.ok());
+  // The loop stops (and closes the stream) before the registry hears of it.
+  w.loop->drain_and_stop("", w.clock.steady_ms());
+  ReplayPage last;
+  last.events = {chat_event_in(1, "general"), chat_event_in(2, "general")};
+  last.next_after = 2;
+  last.finished = true;
+  CHECK(registry.feed_replay(added->id, std::move(last)) == StreamRegistry::ReplayFed::kGone);
+  CHECK(added->stats->replay_in_flight == 0);
+  CHECK(added->stats->replay_in_flight_bytes == 0);
 }
 
 TEST_CASE("registry: abandon takes the stream out with its ticket, and refuse_new refuses",

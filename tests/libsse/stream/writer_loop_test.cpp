@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "sse/wire/encoder.hpp"
 #include "writer_loop_harness.hpp"
 
 using namespace sse::test;
@@ -121,6 +122,61 @@ TEST_CASE("writer loop: replay pages are written in order and not counted as liv
   CHECK(closed_count(h.metrics, CloseReason::kSlowClient) == 0);
 }
 
+TEST_CASE("writer loop: a last replay page queues the caught-up comment after its events",
+          "[writer_loop]") {
+  Harness h(quiet_settings());
+  auto stats = std::make_shared<StreamStats>();
+  h.loop.post_add(NewStream{1, kPreamble, 0, stats});  // no socket yet: everything stays queued
+  const std::vector<EventPtr> first = {event(1), event(2)}, last = {event(3)};
+  const std::string frame(sse::wire::kCaughtUpFrame);
+  // As the registry counts a page before it posts it: events, and the
+  // comment's bytes with the last page.
+  stats->replay_in_flight = first.size() + last.size();
+  stats->replay_in_flight_bytes = wire(first).size() + wire(last).size() + frame.size();
+  h.loop.post_replay(1, first);
+  h.loop.post_replay(1, last, /*caught_up=*/true);
+  const EventPtr live = event(4);
+  h.loop.post_deliver(live, {1});
+  h.sync();
+
+  const std::string expected = kPreamble + wire(first) + wire(last) + frame + live->wire;
+  CHECK(stats->replay_in_flight == 0);
+  CHECK(stats->replay_in_flight_bytes == 0);
+  CHECK(stats->queued == 6);  // preamble, 3 replayed, the comment, the live event
+  CHECK(stats->queued_bytes == expected.size());
+  CHECK(eventually([&] { return h.loop.queued_bytes() == expected.size(); }));
+
+  auto [client_socket, server_socket] = tcp_pair();
+  h.loop.post_connect(1, sse::SocketFd::take(server_socket));
+  Client client(client_socket);
+  REQUIRE(client.read_bytes(expected.size()));
+  h.sync();
+  CHECK(client.read_available() == expected);
+  // The comment is neither an event nor a heartbeat.
+  CHECK(eventually([&] { return stats->events_sent == 4; }));
+  CHECK(stats->last_event_id == 4);
+  CHECK(stats->bytes_sent == expected.size());
+  CHECK(stats->queued_bytes == 0);
+  CHECK(h.metrics.heartbeats_sent == 0);
+  CHECK(eventually([&] { return h.loop.queued_bytes() == 0; }));
+}
+
+TEST_CASE("writer loop: an empty last replay page still queues the caught-up comment",
+          "[writer_loop]") {
+  Harness h(quiet_settings());
+  auto stats = std::make_shared<StreamStats>();
+  Client client = h.open(1, stats);
+  stats->replay_in_flight_bytes = sse::wire::kCaughtUpFrame.size();
+  h.loop.post_replay(1, {}, /*caught_up=*/true);
+  const EventPtr live = event(9);
+  h.loop.post_deliver(live, {1});
+  const std::string expected = kPreamble + std::string(sse::wire::kCaughtUpFrame) + live->wire;
+  REQUIRE(client.read_bytes(expected.size()));
+  h.sync();
+  CHECK(client.read_available() == expected);
+  CHECK(stats->replay_in_flight_bytes == 0);
+}
+
 TEST_CASE("writer loop: nothing is written after the farewell", "[writer_loop]") {
   Harness h(quiet_settings());
   Client client = h.open(1);
@@ -130,7 +186,7 @@ TEST_CASE("writer loop: nothing is written after the farewell", "[writer_loop]")
   // their way: neither may follow the farewell.
   std::thread drain([&] { h.loop.drain_and_stop(farewell, h.manual.steady_ms() + 5'000); });
   h.loop.post_deliver(event(7), {1});
-  h.loop.post_replay(1, {event(3)});
+  h.loop.post_replay(1, {event(3)}, /*caught_up=*/true);
   client.read_to_eof();
   drain.join();
   const std::string got = client.received();

@@ -111,3 +111,8 @@ TEST_CASE("encoder: comment", "[wire]") {
   CHECK(encode_comment("") == ": \n\n");
   CHECK(encode_comment("a\r\nb\nc\rd") == ": a  b c d\n\n");
 }
+
+TEST_CASE("encoder: the caught-up frame is the caught-up comment encoded", "[wire]") {
+  CHECK(encode_comment(sse::wire::kCaughtUpComment) == sse::wire::kCaughtUpFrame);
+  CHECK(sse::wire::kCaughtUpFrame == ": caught-up\n\n");
+}

@@ -103,7 +103,7 @@ TEST_CASE("parser: WHATWG stock ticker example, data lines joined by LF", "[wire
 TEST_CASE("parser: WHATWG example with a comment, ids and a kept leading space", "[wire]") {
   Recorder r;
   std::vector<std::string> comments;
-  r.parser.on_comment([&](std::string_view c) { comments.emplace_back(c); });
+  r.parser.set_comment_handler([&](std::string_view c) { comments.emplace_back(c); });
   r.parser.feed(
       ": test stream\n"
       "\n"
@@ -222,10 +222,90 @@ TEST_CASE("parser: comments are ignored and observed without colon and one space
   Recorder r;
   std::vector<std::string> comments;
   r.parser.feed(": before any observer\n");
-  r.parser.on_comment([&](std::string_view c) { comments.emplace_back(c); });
+  r.parser.set_comment_handler([&](std::string_view c) { comments.emplace_back(c); });
   r.parser.feed("data: a\n:no space\n:  two spaces\n:\ndata: b\n\n");
   CHECK(r.events == std::vector<Event>{message("a\nb")});
   CHECK(comments == std::vector<std::string>{"no space", " two spaces", ""});
+}
+
+// What a parser saw, events and comments in one sequence: "event:<data>" or
+// "comment:<text>".
+struct Sequence {
+  std::vector<std::string> seen;
+  Parser parser;
+  explicit Sequence(size_t max_bytes = Parser::kDefaultMaxBytes)
+      : parser([this](const ParsedEvent& e) { seen.push_back("event:" + e.data); }, max_bytes) {
+    parser.set_comment_handler(
+        [this](std::string_view text) { seen.push_back("comment:" + std::string(text)); });
+  }
+};
+
+TEST_CASE("parser: the caught-up comment is reported as caught-up in order with events", "[wire]") {
+  const std::string stream = "id: 1\ndata: a\n\n: caught-up\n\nid: 2\ndata: b\n\n";
+  const std::vector<std::string> expected{"event:a", "comment:caught-up", "event:b"};
+  SECTION("whole") {
+    Sequence s;
+    s.parser.feed(stream);
+    CHECK(s.seen == expected);
+  }
+  SECTION("byte by byte") {
+    Sequence s;
+    for (char c : stream) s.parser.feed(std::string_view(&c, 1));
+    CHECK(s.seen == expected);
+  }
+  SECTION("with CRLF line ends split between chunks") {
+    Sequence s;
+    s.parser.feed("id: 1\r\ndata: a\r\n\r\n: caught");
+    s.parser.feed("-up\r");
+    s.parser.feed("\n\r\nid: 2\r\ndata: b\r\n\r\n");
+    CHECK(s.seen == expected);
+  }
+  SECTION("as the encoder writes it") {
+    Sequence s;
+    s.parser.feed(sse::wire::encode_comment(sse::wire::kCaughtUpComment));
+    s.parser.feed(std::string(sse::wire::kCaughtUpFrame));
+    CHECK(s.seen == std::vector<std::string>{"comment:caught-up", "comment:caught-up"});
+  }
+}
+
+TEST_CASE("parser: a comment inside an event neither ends nor changes it", "[wire]") {
+  Sequence s;
+  s.parser.feed("id: 7\nevent: note\n: between\ndata: a\n:\tkept tab\ndata: b\n\n");
+  CHECK(s.seen == std::vector<std::string>{"comment:between", "comment:\tkept tab", "event:a\nb"});
+  CHECK(s.parser.last_event_id() == "7");
+}
+
+TEST_CASE("parser: a comment right after a BOM is a comment", "[wire]") {
+  Sequence s;
+  s.parser.feed("\xEF\xBB");
+  s.parser.feed("\xBF: hello\n");
+  CHECK(s.seen == std::vector<std::string>{"comment:hello"});
+}
+
+TEST_CASE("parser: the comment handler can be replaced and removed", "[wire]") {
+  Recorder r;
+  std::vector<std::string> first, second;
+  r.parser.set_comment_handler([&](std::string_view c) { first.emplace_back(c); });
+  r.parser.feed(": one\n");
+  r.parser.set_comment_handler([&](std::string_view c) { second.emplace_back(c); });
+  r.parser.feed(": two\n");
+  r.parser.set_comment_handler(nullptr);
+  r.parser.feed(": three\ndata: x\n\n");
+  CHECK(first == std::vector<std::string>{"one"});
+  CHECK(second == std::vector<std::string>{"two"});
+  CHECK(r.events == std::vector<Event>{message("x")});
+}
+
+TEST_CASE("parser: a comment line over the limit is dropped unseen", "[wire]") {
+  Sequence s(64);
+  s.parser.feed(": " + std::string(100, 'c') + "\n");
+  s.parser.feed(": ");
+  for (int i = 0; i < 10; ++i) s.parser.feed(std::string(100, 'c'));
+  // Like any line over the limit it drops the event it is in (a blank line
+  // ends that one); the next event is whole.
+  s.parser.feed("\ndata: lost\n\n: short\ndata: ok\n\n");
+  CHECK(s.parser.overflowed());
+  CHECK(s.seen == std::vector<std::string>{"comment:short", "event:ok"});
 }
 
 // --- Line ends, chunking, BOM --------------------------------------------------------------

@@ -14,7 +14,9 @@
 // callback, so each stream receives events in id order. A resuming stream is
 // first fed from the log, page by page, up to the newest routed event, and only
 // then joins live routing — the switch happens under the registry's lock, so
-// no event falls between the two and none comes twice.
+// no event falls between the two and none comes twice. The switch is marked
+// on the stream by one comment, ": caught-up" (wire::kCaughtUpFrame), after
+// the last replayed event and before the first live one.
 //
 // Threads and locks: the hub owns the writer loops (one thread each) and the
 // replay thread; publish() runs on the caller's thread and routes on the
@@ -91,6 +93,10 @@ class Hub {
   // Closes a stream; false when no such stream is open.
   bool kick(StreamId id);
   std::array<uint64_t, kChannelCount> open_streams() const;
+  // The newest event routed to the streams (at start, the log's head; 0 for
+  // an empty log). A stream resuming from it misses nothing and is replayed
+  // nothing; an event whose publish() has returned is at or below it.
+  EventId last_event_id() const;
   uint64_t queued_total() const;        // chunks waiting in every stream's queue
   uint64_t queued_bytes_total() const;  // their bytes, as of each loop's last wake-up
 

@@ -1,7 +1,8 @@
 #pragma once
 
-// The `status` snapshot: {status, uptime, connections, memory, cpu, timestamp}
-// as published on the status stream and served by GET /system/status.
+// The `status` snapshot: {status, uptime, connections, memory, cpu,
+// lastEventId, timestamp} as published on the status stream and served by
+// GET /system/status.
 
 #include <mutex>
 #include <string>
@@ -26,7 +27,9 @@ class CpuSampler {
 };
 
 // The snapshot's status field: "ok" while the server serves, "stopping"
-// once it is shutting down.
+// once it is shutting down. lastEventId: the newest event id routed to the
+// streams (Hub::last_event_id), as a decimal string; "0" for an empty log. A
+// status event's snapshot is taken before the event gets its own id.
 
 std::string status_snapshot_json(ServerContext& ctx, CpuSampler& cpu, int64_t now_ms);
 

@@ -48,7 +48,8 @@ struct StreamStats {
   std::atomic<uint64_t> queued{0};        // chunks waiting: events, replayed events, heartbeats
   std::atomic<uint64_t> queued_bytes{0};  // their bytes not yet written
   // Replayed events posted to the loop and not yet queued: with `queued`,
-  // what the hub paces a replay by.
+  // what the hub paces a replay by. The bytes include the caught-up comment
+  // of a last page (WriterLoop::post_replay).
   std::atomic<uint64_t> replay_in_flight{0};
   std::atomic<uint64_t> replay_in_flight_bytes{0};
 };
@@ -122,8 +123,13 @@ class WriterLoop {
   bool post_connect(StreamId id, SocketFd socket);
   bool post_deliver(EventPtr event, std::vector<StreamId> targets);
   // Replayed events: written like delivered ones but not counted against
-  // max_queued (the hub paces replays by StreamStats::queued).
-  bool post_replay(StreamId id, std::vector<EventPtr> events);
+  // max_queued (the hub paces replays by StreamStats::queued). With
+  // `caught_up` (the replay's last page) the caught-up comment
+  // (wire::kCaughtUpFrame) is queued right after them. The poster counts the
+  // page in StreamStats::replay_in_flight (its events) and
+  // replay_in_flight_bytes (their wire bytes, and the comment's); the loop
+  // takes the same figures off when it applies the post.
+  bool post_replay(StreamId id, std::vector<EventPtr> events, bool caught_up = false);
   bool post_close(StreamId id, CloseReason reason);
   // Runs `task` on the loop's thread, in order with the other posts.
   bool post_task(std::function<void()> task);
@@ -168,6 +174,7 @@ class WriterLoop {
   struct Replay {
     StreamId id;
     std::vector<EventPtr> events;
+    bool caught_up;
   };
   struct Close {
     StreamId id;

@@ -48,4 +48,11 @@ std::string encode_retry(uint32_t milliseconds);
 // comment stays one line.
 std::string encode_comment(std::string_view text);
 
+// The comment a stream opened with a Last-Event-ID gets once, after its last
+// replayed event and before its first live one (none for a stream without
+// one): a client that resumes knows from it that it has what it missed.
+// kCaughtUpFrame is encode_comment(kCaughtUpComment).
+inline constexpr std::string_view kCaughtUpComment = "caught-up";
+inline constexpr std::string_view kCaughtUpFrame = ": caught-up\n\n";
+
 }  // namespace sse::wire

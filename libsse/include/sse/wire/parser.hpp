@@ -57,9 +57,13 @@ class Parser {
   // Sets the last event id, e.g. to resume from a stored one.
   void set_last_event_id(std::string id);
 
-  // Observer of comment lines (":..."), given the text without the colon and
-  // one leading space. Default: none.
-  void on_comment(std::function<void(std::string_view)> handler);
+  // Observer of comment lines (WHATWG HTML 9.2.6: a line that starts with
+  // ':'), called inside feed() with the text after the colon, one leading
+  // space removed (": caught-up" gives "caught-up"); the view is valid for the
+  // call only. A comment line longer than max_bytes is dropped unseen (and,
+  // like any such line, drops the event it is in).
+  // Replaces an earlier handler; an empty one stops the calls. Default: none.
+  void set_comment_handler(std::function<void(std::string_view)> handler);
 
   // True once any line or event passed max_bytes and was dropped.
   bool overflowed() const { return overflowed_; }
