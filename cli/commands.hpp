@@ -11,6 +11,7 @@ namespace sse::cli {
 
 void add_send_commands(CLI::App& app, Context& ctx);         // send.cpp
 void add_tail_command(CLI::App& app, Context& ctx);          // tail.cpp
+void add_wait_command(CLI::App& app, Context& ctx);          // wait.cpp
 void add_token_commands(CLI::App& app, Context& ctx);        // token.cpp
 void add_connections_commands(CLI::App& app, Context& ctx);  // connections.cpp
 void add_status_command(CLI::App& app, Context& ctx);        // status.cpp

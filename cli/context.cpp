@@ -15,8 +15,10 @@ namespace sse::cli {
 void Context::resolve() {
   settings_ = resolve_settings(flags, env);
   const auto no_color = env.find("NO_COLOR");
+  const auto term = env.find("TERM");
   output_ = Output(settings_, isatty(STDOUT_FILENO) == 1,
-                   no_color != env.end() && !no_color->second.empty());
+                   no_color != env.end() && !no_color->second.empty(),
+                   term != env.end() && term->second == "dumb");
   if (!settings_.config_path.empty()) output_.trace("config: " + settings_.config_path);
 }
 
@@ -116,9 +118,9 @@ void Context::fail_request(const ClientError& error) {
       fail(kExitBadInput, fmt::format("the server rejected the request: {}", what));
     case 429:
     case 503:
-      fail(kExitTimeout, error.retry_after_s > 0
-                             ? fmt::format("{}; try again in {} s", what, error.retry_after_s)
-                             : fmt::format("{}; try again later", what));
+      fail(kExitBusy, error.retry_after_s > 0
+                          ? fmt::format("{}; try again in {} s", what, error.retry_after_s)
+                          : fmt::format("{}; try again later", what));
     default:
       fail(kExitFailure, fmt::format("{} answered: {}", url, what));
   }

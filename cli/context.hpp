@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "exit_codes.hpp"
 #include "output.hpp"
@@ -25,6 +26,7 @@ class Context {
   GlobalFlags flags;            // filled by CLI11
   std::function<int()> action;  // set by the chosen command's callback
   std::map<std::string, std::string> env;
+  std::vector<std::string> trailing;  // `ssectl wait`: the words after "--"
 
   // Resolves settings from flags, env and the config file (after parsing).
   void resolve();

@@ -12,7 +12,9 @@
 
 namespace sse::cli {
 
-// The parsed value, or invalid_argument with the parser's complaint.
+// Any JSON value (RFC 8259: "42", "\"text\"", "null", arrays, objects; a
+// JSON null is an empty Var), or invalid_argument with the parser's complaint
+// about `text` as given. Excess text after the value is an error.
 Result<Poco::Dynamic::Var> parse_json(const std::string& text);
 
 // Parses an object (never null); invalid_argument for anything else.

@@ -1,12 +1,33 @@
 #include "output.hpp"
 
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <fmt/format.h>
 
+#include "exit_codes.hpp"
+
 namespace sse::cli {
 
-Output::Output(const Settings& settings, bool stdout_is_tty, bool no_color)
+namespace {
+
+// Ends the command when stdout took the bytes badly (EPIPE once its reader exits).
+void check_stdout() {
+  if (std::fflush(stdout) == 0 && !std::ferror(stdout)) return;
+  const int error = errno;
+  std::clearerr(stdout);
+  if (error == EPIPE) fail(kExitOutputClosed, "stdout was closed (its reader has gone); stopped");
+  fail(kExitOutputClosed, fmt::format("cannot write to stdout ({}); stopped",
+                                      error != 0 ? std::strerror(error) : "write error"));
+}
+
+}  // namespace
+
+Output::Output(const Settings& settings, bool stdout_is_tty, bool no_color, bool dumb_terminal)
     : format_(settings.output), quiet_(settings.quiet), verbose_(settings.verbose) {
   switch (settings.color) {
     case ColorMode::kAlways:
@@ -16,20 +37,27 @@ Output::Output(const Settings& settings, bool stdout_is_tty, bool no_color)
       color_ = false;
       break;
     case ColorMode::kAuto:
-      color_ = stdout_is_tty && !no_color;  // https://no-color.org
+      color_ = stdout_is_tty && !no_color && !dumb_terminal;  // https://no-color.org
       break;
   }
 }
 
 void Output::print(std::string_view text) const {
+  errno = 0;
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fputc('\n', stdout);
-  std::fflush(stdout);
+  check_stdout();
 }
 
 void Output::write(std::string_view bytes) const {
+  errno = 0;
   std::fwrite(bytes.data(), 1, bytes.size(), stdout);
-  std::fflush(stdout);
+  check_stdout();
+}
+
+bool Output::stdout_closed() {
+  pollfd probe{STDOUT_FILENO, 0, 0};
+  return ::poll(&probe, 1, 0) == 1 && (probe.revents & (POLLERR | POLLHUP)) != 0;
 }
 
 void Output::notice(std::string_view text) const {

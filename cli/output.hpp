@@ -2,7 +2,9 @@
 
 // Where ssectl writes: results to stdout (one line each, flushed so a pipe
 // sees them at once), notices, warnings and traces to stderr. Colour only
-// when asked, or on a terminal without NO_COLOR.
+// when asked, or on a terminal that is not TERM=dumb, without NO_COLOR.
+// A write to stdout that fails (its reader is gone: EPIPE) ends the command
+// with kExitOutputClosed: what was asked for cannot be delivered.
 
 #include <string>
 #include <string_view>
@@ -25,16 +27,21 @@ inline constexpr const char* kCyan = "36";
 class Output {
  public:
   Output() = default;
-  // `stdout_is_tty` and `no_color` (NO_COLOR set and non-empty) decide kAuto.
-  Output(const Settings& settings, bool stdout_is_tty, bool no_color);
+  // `stdout_is_tty`, `no_color` (NO_COLOR set and non-empty) and
+  // `dumb_terminal` (TERM=dumb) decide kAuto.
+  Output(const Settings& settings, bool stdout_is_tty, bool no_color, bool dumb_terminal);
 
   OutputFormat format() const { return format_; }
   bool color() const { return color_; }
 
-  // stdout: `text` and a newline, flushed.
+  // stdout: `text` and a newline, flushed. Throws Failure (kExitOutputClosed)
+  // when stdout cannot be written.
   void print(std::string_view text) const;
-  // stdout: exactly `bytes`, flushed (raw output).
+  // stdout: exactly `bytes`, flushed (raw output); throws as print() does.
   void write(std::string_view bytes) const;
+  // True once stdout is a pipe or socket whose reader has gone (poll reports
+  // POLLERR or POLLHUP): a waiting command notices before it has anything to write.
+  static bool stdout_closed();
   // stderr "ssectl: …" lines; notices and warnings are silenced by -q.
   void notice(std::string_view text) const;
   void warn(std::string_view text) const;

@@ -22,8 +22,12 @@ struct Found {
 
 class ConfigFile {
  public:
-  static ConfigFile load(const std::string& path) {
+  // `required`: the file was named (--config, SSECTL_CONFIG), so it must exist.
+  static ConfigFile load(const std::string& path, bool required, const std::string& origin) {
     ConfigFile file;
+    if (required && !std::filesystem::is_regular_file(path)) {
+      fail(kExitConfig, fmt::format("{}: no config file '{}'; check the path", origin, path));
+    }
     if (path.empty() || !std::filesystem::exists(path)) return file;
     file.path_ = path;
     Result<toml::table> table = parse_toml_file(path);
@@ -128,7 +132,19 @@ std::string config_file_path(const std::map<std::string, std::string>& env) {
 }
 
 Settings resolve_settings(const GlobalFlags& flags, const std::map<std::string, std::string>& env) {
-  const ConfigFile file = ConfigFile::load(config_file_path(env));
+  std::string path = config_file_path(env);
+  std::string origin = "the default config file";
+  bool named = false;
+  if (flags.config_given) {
+    path = flags.config;
+    origin = "--config";
+    named = true;
+  } else if (auto it = env.find("SSECTL_CONFIG"); it != env.end() && !it->second.empty()) {
+    path = it->second;
+    origin = "SSECTL_CONFIG";
+    named = true;
+  }
+  const ConfigFile file = ConfigFile::load(path, named, origin);
   Settings settings;
   settings.config_path = file.path();
   settings.quiet = flags.quiet;
@@ -155,8 +171,7 @@ Settings resolve_settings(const GlobalFlags& flags, const std::map<std::string, 
                           file, "timeout")) {
     auto duration = parse_duration(timeout->value);
     if (!duration) {
-      fail(timeout->bad_value_code, fmt::format("{}: {} (use 500ms, 30s, 5m, 1h or seconds)",
-                                                timeout->origin, duration.message()));
+      fail(timeout->bad_value_code, fmt::format("{}: {}", timeout->origin, duration.message()));
     }
     if (duration->count() > 0) settings.timeout = *duration;
   }

@@ -2,7 +2,8 @@
 
 // ssectl's global settings and where each comes from: a flag, else an
 // SSECTL_* environment variable, else $XDG_CONFIG_HOME/ssectl/config.toml
-// (~/.config/ssectl/config.toml), else the default. CLI11's own config
+// (~/.config/ssectl/config.toml) or the file --config / SSECTL_CONFIG names,
+// else the default. CLI11's own config
 // reading would put the file above the environment, so the file is read here.
 
 #include <chrono>
@@ -28,6 +29,7 @@ struct GlobalFlags {
   std::string output;
   std::string timeout;
   std::string color;
+  std::string config;  // --config FILE
   bool quiet = false;
   bool verbose = false;
   bool server_given = false;
@@ -36,6 +38,7 @@ struct GlobalFlags {
   bool output_given = false;
   bool timeout_given = false;
   bool color_given = false;
+  bool config_given = false;
 };
 
 // Where the token comes from; read only by commands that need one.

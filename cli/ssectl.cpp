@@ -1,11 +1,14 @@
 #include "sse/cli/ssectl.hpp"
 
 #include <unistd.h>
+
+#include <algorithm>
 #include <csignal>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "command_words.hpp"
 #include "commands.hpp"
 #include "sse/version.hpp"
 
@@ -40,6 +43,11 @@ void add_global_options(CLI::App& app, GlobalFlags& flags) {
                  "request timeout, or how long tail waits (env SSECTL_TIMEOUT), e.g. 10s")
       ->group(group)
       ->type_name("DUR");
+  app.add_option("--config", flags.config,
+                 "read settings from FILE instead of ~/.config/ssectl/config.toml (env "
+                 "SSECTL_CONFIG)")
+      ->group(group)
+      ->type_name("FILE");
   app.add_flag("-q,--quiet", flags.quiet, "no notices or warnings on stderr")->group(group);
   app.add_flag("-v,--verbose", flags.verbose, "trace requests on stderr")->group(group);
   app.add_option("--color", flags.color,
@@ -58,6 +66,7 @@ void note_given(const CLI::App& app, GlobalFlags& flags) {
   flags.output_given = app.count("--output") > 0;
   flags.timeout_given = app.count("--timeout") > 0;
   flags.color_given = app.count("--color") > 0;
+  flags.config_given = app.count("--config") > 0;
 }
 
 }  // namespace
@@ -68,15 +77,18 @@ void build_app(CLI::App& app, Context& ctx) {
   app.fallthrough();
   app.require_subcommand(1);
   app.footer(
-      "Exit status: 0 ok, 64 usage, 65 bad input, 69 unreachable, 75 timeout, "
-      "76 protocol, 77 auth refused, 78 bad config, 1 other, 130 interrupted. See man ssectl.");
+      "Exit status: 0 ok, 64 usage, 65 bad input, 69 unreachable, 74 stdout closed, 75 timed "
+      "out, 76 protocol, 77 auth refused, 78 bad config, 79 busy (429/503), 80 wait's COMMAND "
+      "failed, 1 other, 130 interrupted. See man ssectl.");
   add_global_options(app, ctx.flags);
   add_send_commands(app, ctx);
   add_tail_command(app, ctx);
+  add_wait_command(app, ctx);
   add_token_commands(app, ctx);
   add_connections_commands(app, ctx);
   add_status_command(app, ctx);
   add_completion_command(app, ctx);
+  add_help_command(app, ctx);
 
   auto* options = app.add_subcommand("__options", "list every command and option");
   options->group("");  // hidden
@@ -96,10 +108,27 @@ int run_ssectl(int argc, char** argv) {
   ctx.env = process_environment();
   try {
     build_app(app, ctx);
-    app.parse(argc, argv);
+    // CLI11 2.1 loses what follows "--" in a subcommand whose positionals are
+    // optional, so `ssectl wait … -- COMMAND …` is split here.
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (first_command(app, args) == "wait") {
+      const auto mark = std::find(args.begin(), args.end(), "--");
+      if (mark != args.end()) {
+        ctx.trailing.assign(mark + 1, args.end());
+        args.erase(mark, args.end());
+      }
+    }
+    std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);  // prints help, the version, or the error
-    return e.get_exit_code() == 0 ? code : kExitUsage;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help or --version: print them
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (auto unknown = find_unknown_command(app, args)) {
+      std::fprintf(stderr, "ssectl: %s\n", describe(*unknown).c_str());
+    } else {
+      std::fprintf(stderr, "ssectl: %s; see ssectl --help\n", e.what());
+    }
+    return kExitUsage;
   } catch (const Failure& failure) {
     std::fprintf(stderr, "ssectl: %s\n", failure.message.c_str());
     return failure.code;

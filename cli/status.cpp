@@ -10,6 +10,7 @@
 #include "sse/api/contract.hpp"
 #include "sse/config/duration.hpp"
 #include "sse/util/clock.hpp"
+#include "sse/util/json.hpp"
 
 namespace sse::cli {
 namespace {
@@ -83,9 +84,12 @@ int run_status(Context& ctx, const StatusFlags& flags) {
       ctx.out().print(body);
       break;
     case OutputFormat::kJson:
-      ctx.out().print(fmt::format(R"({{"server":"{}","healthy":true,"ready":{},"status":{}}})",
-                                  ctx.settings().url.to_string(), is_ready ? "true" : "false",
-                                  body));
+      // lastEventId on top too: a script records "now" with
+      // `ssectl status -o json | jq -r .lastEventId`, then tails from it.
+      ctx.out().print(
+          fmt::format(R"({{"server":{},"healthy":true,"ready":{},"lastEventId":{},"status":{}}})",
+                      json_quote(ctx.settings().url.to_string()), is_ready ? "true" : "false",
+                      json_quote(field_text(*status, "lastEventId")), body));
       break;
     case OutputFormat::kText: {
       const Output& out = ctx.out();

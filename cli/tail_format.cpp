@@ -70,25 +70,49 @@ std::string summary(const std::string& type, const Object::Ptr& d, const std::st
 
 }  // namespace
 
-std::string format_event_text(const wire::ParsedEvent& event, const Output& out) {
-  auto parsed = parse_json_object(event.data);
-  const Object::Ptr data = parsed ? *parsed : Object::Ptr();
+std::string escape_control(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte == '\n') {
+      out += "\\n";
+    } else if (byte == '\r') {
+      out += "\\r";
+    } else if (byte == '\t') {
+      out += "\\t";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else if (byte == 0xc2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(text[++i]));
+    } else {
+      out += static_cast<char>(byte);
+    }
+  }
+  return out;
+}
+
+std::string format_event_text(const wire::ParsedEvent& event, const Object::Ptr& data,
+                              const Output& out) {
   const std::string type =
-      out.paint(fmt::format("{:<19}", event.type), colour_of(event.type, data));
-  std::string line = fmt::format("{} {} {}", out.paint(time_of(data), ansi::kDim), type,
-                                 summary(event.type, data, event.data));
+      out.paint(fmt::format("{:<19}", escape_control(event.type)), colour_of(event.type, data));
+  std::string line = fmt::format("{} {} {}", out.paint(escape_control(time_of(data)), ansi::kDim),
+                                 type, escape_control(summary(event.type, data, event.data)));
   while (!line.empty() && line.back() == ' ') line.pop_back();
   return line;
 }
 
-std::string format_event_json(const wire::ParsedEvent& event, bool has_id) {
+std::string format_event_json(const wire::ParsedEvent& event, bool has_id,
+                              std::string_view channel) {
   auto parsed = parse_json(event.data);
   // Valid one-line JSON is kept as the server wrote it (key order included).
   std::string data = json_quote(event.data);
   if (parsed) data = event.data.find('\n') == std::string::npos ? event.data : to_json(*parsed);
-  return fmt::format(R"({{"id":{},"event":{},"data":{}}})",
-                     has_id ? json_quote(event.last_event_id) : "null", json_quote(event.type),
-                     data);
+  return fmt::format(
+      R"({{"channel":{},"id":{},"event":{},"data":{}}})", json_quote(std::string(channel)),
+      has_id ? json_quote(event.last_event_id) : "null", json_quote(event.type), data);
 }
 
 std::string format_event_raw(const wire::ParsedEvent& event, bool has_id) {

@@ -30,12 +30,24 @@ Identity identity_from(const TokenFlags& flags) {
   return identity;
 }
 
+// A secret file is configuration, like --token-file: missing, unreadable or
+// empty exits kExitConfig.
 std::string read_secret(const std::string& path) {
-  std::string secret = read_file_or_fail(path, "the secret file", kExitBadInput);
+  std::string secret = read_file_or_fail(path, "the secret file (--secret-file)", kExitConfig);
   // As sse-server reads auth.jwt_secret_file: trailing line ends do not count.
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  if (secret.empty()) fail(kExitBadInput, fmt::format("the secret file '{}' is empty", path));
+  if (secret.empty()) {
+    fail(kExitConfig, fmt::format("the secret file '{}' (--secret-file) is empty", path));
+  }
   return secret;
+}
+
+// Every endpoint that needs a token wants the role user or admin
+// (exchange.cpp); a token with neither is made, but the user is told.
+void warn_if_no_usable_role(const Context& ctx, const Identity& identity) {
+  if (identity.has_role("user") || identity.is_admin()) return;
+  ctx.out().warn(
+      "a token without the user or admin role is refused by every endpoint that needs a token");
 }
 
 int run_demo(Context& ctx, const TokenFlags& flags) {
@@ -43,6 +55,7 @@ int run_demo(Context& ctx, const TokenFlags& flags) {
   if (auto valid = validate_demo_identity(identity); !valid) {
     fail(kExitBadInput, fmt::format("cannot make a demo token: {}", valid.message()));
   }
+  warn_if_no_usable_role(ctx, identity);
   ctx.out().print(encode_demo_token(identity));
   return kExitOk;
 }
@@ -59,8 +72,10 @@ int run_jwt(Context& ctx, const TokenFlags& flags) {
   } else {
     key.rs256_private_pem = read_file_or_fail(flags.private_key, "the private key", kExitBadInput);
   }
-  auto token = sign_jwt(identity_from(flags), key, ttl->count(), SystemClock::instance());
+  const Identity identity = identity_from(flags);
+  auto token = sign_jwt(identity, key, ttl->count(), SystemClock::instance());
   if (!token) fail(kExitBadInput, fmt::format("cannot sign the token: {}", token.message()));
+  warn_if_no_usable_role(ctx, identity);
   ctx.out().print(*token);
   return kExitOk;
 }

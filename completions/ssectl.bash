@@ -4,6 +4,13 @@
 # Each "# command:" block lists that command's options; a test walks ssectl's
 # CLI11 app and fails when an option is missing here.
 
+# Completes the last item of a comma-separated list ("realtime,ch" -> "realtime,chat").
+_ssectl_comma_list() {
+    local prefix=""
+    [[ $cur == *,* ]] && prefix=${cur%,*},
+    COMPREPLY=($(compgen -P "$prefix" -W "$1" -- "${cur##*,}"))
+}
+
 _ssectl() {
     local cur prev words cword
     if declare -F _init_completion >/dev/null 2>&1; then
@@ -16,14 +23,21 @@ _ssectl() {
     fi
 
     # command: ssectl
-    local global_opts="--server --token --token-file -o --output --timeout -q --quiet -v --verbose --color -h --help --version"
-    local commands="send tail token connections status completion"
-    local with_value="--server|--token|--token-file|-o|--output|--timeout|--color|--title|--message|--type|--user|--entity-type|--entity-id|--action|--data|--room|--starts-at|--duration|--event|--count|--last-event-id|--user-id|--username|--email|--roles|--secret-file|--private-key|--public-key|--ttl|--stream|--wait"
+    local global_opts="--server --token --token-file --config -o --output --timeout -q --quiet -v --verbose --color -h --help --version"
+    local commands="send tail wait token connections status completion help"
+    local streams="notifications realtime chat status"
+    local events="notification system-notification error-notification create update delete status-change message user-joined user-left typing status heartbeat maintenance"
+    local with_value="--server|--token|--token-file|--config|-o|--output|--timeout|--color|--title|--message|--type|--user|--entity-type|--entity-id|--action|--data|--room|--starts-at|--duration|--retry|--event|--match|--count|--last-event-id|--connect-timeout|--user-id|--username|--email|--roles|--secret-file|--private-key|--public-key|--ttl|--stream|--wait"
 
     # The command path: subcommand words, skipping options and their values.
-    local path="" positionals=0 i w
+    # `help` takes command words as arguments; `wait ... -- COMMAND` runs COMMAND.
+    local path="" positionals=0 i w help_args="" command_at=0
     for ((i = 1; i < cword; i++)); do
         w=${words[i]}
+        if [[ $path == wait && $w == -- ]]; then
+            command_at=$((i + 1))
+            break
+        fi
         case $w in
             --*=*) ;;
             -*)
@@ -31,15 +45,26 @@ _ssectl() {
                 ;;
             *)
                 case "$path:$w" in
-                    ":send" | ":tail" | ":token" | ":connections" | ":status" | ":completion") path=$w ;;
+                    ":send" | ":tail" | ":wait" | ":token" | ":connections" | ":status" | ":completion" | ":help") path=$w ;;
                     "send:notification" | "send:update" | "send:chat" | "send:typing" | "send:maintenance") path="$path $w" ;;
                     "token:demo" | "token:jwt" | "token:inspect") path="$path $w" ;;
                     "connections:list" | "connections:kick") path="$path $w" ;;
+                    "help:"*) help_args="$help_args $w" ;;
                     *) ((positionals++)) ;;
                 esac
                 ;;
         esac
     done
+
+    # After `wait ... --`: a command, then its arguments (files).
+    if ((command_at > 0)); then
+        if ((cword == command_at)); then
+            COMPREPLY=($(compgen -c -- "$cur"))
+        else
+            COMPREPLY=($(compgen -f -- "$cur"))
+        fi
+        return
+    fi
 
     case $prev in
         -o | --output)
@@ -59,18 +84,18 @@ _ssectl() {
             return
             ;;
         --stream)
-            COMPREPLY=($(compgen -W "notifications realtime chat status" -- "$cur"))
+            COMPREPLY=($(compgen -W "$streams" -- "$cur"))
             return
             ;;
         --event)
-            COMPREPLY=($(compgen -W "notification system-notification error-notification create update delete status-change message user-joined user-left typing status heartbeat maintenance" -- "$cur"))
+            _ssectl_comma_list "$events"
             return
             ;;
-        --token-file | --secret-file | --private-key | --public-key)
+        --token-file | --config | --secret-file | --private-key | --public-key)
             COMPREPLY=($(compgen -f -- "$cur"))
             return
             ;;
-        --server | --token | --timeout | --title | --message | --user | --entity-type | --entity-id | --data | --room | --starts-at | --duration | --count | --last-event-id | --user-id | --username | --email | --roles | --ttl | --wait)
+        --server | --token | --timeout | --title | --message | --user | --entity-type | --entity-id | --data | --room | --starts-at | --duration | --retry | --match | --count | --last-event-id | --connect-timeout | --user-id | --username | --email | --roles | --ttl | --wait)
             return
             ;;
     esac
@@ -81,19 +106,30 @@ _ssectl() {
         # command: ssectl send
         "send") words_here="notification update chat typing maintenance" ;;
         # command: ssectl send notification
-        "send notification") opts="--title --message --type --user --stdin-lines" ;;
+        "send notification") opts="--title --message --type --user --stdin-lines --retry" ;;
         # command: ssectl send update
-        "send update") opts="--entity-type --entity-id --action --data --stdin-lines" ;;
+        "send update") opts="--entity-type --entity-id --action --data --stdin-lines --retry" ;;
         # command: ssectl send chat
-        "send chat") opts="--room --message --stdin-lines" ;;
+        "send chat") opts="--room --message --stdin-lines --retry" ;;
         # command: ssectl send typing
-        "send typing") opts="--room --stdin-lines" ;;
+        "send typing") opts="--room --stdin-lines --retry" ;;
         # command: ssectl send maintenance
-        "send maintenance") opts="--message --starts-at --duration --stdin-lines" ;;
+        "send maintenance") opts="--message --starts-at --duration --stdin-lines --retry" ;;
         # command: ssectl tail
         "tail")
-            opts="--room --entity-type --event --count --last-event-id --no-reconnect"
-            ((positionals == 0)) && words_here="notifications realtime chat status"
+            opts="--room --entity-type --event --match --count --last-event-id --no-follow --no-reconnect --connect-timeout"
+            if ((positionals == 0)) && [[ $cur != -* ]]; then
+                _ssectl_comma_list "$streams"
+                return
+            fi
+            ;;
+        # command: ssectl wait
+        "wait")
+            opts="--room --entity-type --event --match --count --last-event-id --no-follow --no-reconnect --connect-timeout"
+            if ((positionals == 0)) && [[ $cur != -* ]]; then
+                _ssectl_comma_list "$streams"
+                return
+            fi
             ;;
         # command: ssectl token
         "token") words_here="demo jwt inspect" ;;
@@ -113,6 +149,15 @@ _ssectl() {
         "status") opts="--wait" ;;
         # command: ssectl completion
         "completion") ((positionals == 0)) && words_here="bash zsh fish" ;;
+        # command: ssectl help
+        "help")
+            case $help_args in
+                "") words_here=$commands ;;
+                " send") words_here="notification update chat typing maintenance" ;;
+                " token") words_here="demo jwt inspect" ;;
+                " connections") words_here="list kick" ;;
+            esac
+            ;;
         # end of commands
     esac
 

@@ -286,15 +286,6 @@ bool wait_for_bytes(SseClient& stream, const std::string& needle) {
   return true;
 }
 
-size_t count_of(const std::string& haystack, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = haystack.find(needle); at != std::string::npos;
-       at = haystack.find(needle, at + needle.size())) {
-    ++n;
-  }
-  return n;
-}
-
 // Where the event `id` starts in the stream's bytes; npos when absent.
 size_t position_of_id(const SseClient& stream, const std::string& id) {
   return stream.stream_bytes().find("id: " + id + "\n");

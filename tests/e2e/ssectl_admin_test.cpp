@@ -163,8 +163,10 @@ TEST_CASE("ssectl status shows health, readiness and the snapshot", "[ssectl][st
   CHECK(text.out.find("uptime:") != std::string::npos);
   auto json = e2e::ssectl({"status", "-o", "json", "--server", server.url()});
   CHECK(json.exit_code == 0);
-  CHECK(json.out.find("\"healthy\":true,\"ready\":true,\"status\":{\"status\":\"ok\"") !=
-        std::string::npos);
+  CHECK(
+      json.out.find(
+          "\"healthy\":true,\"ready\":true,\"lastEventId\":\"0\",\"status\":{\"status\":\"ok\"") !=
+      std::string::npos);
 }
 
 TEST_CASE("ssectl status --wait waits for a server that comes up, and exits 75 when none does",

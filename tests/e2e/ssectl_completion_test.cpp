@@ -131,7 +131,7 @@ TEST_CASE("the bash completion completes commands and options", "[ssectl][comple
         "_ssectl\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n";
     return e2e::run({"bash", "-c", program}).out;
   };
-  CHECK(complete("ssectl ") == "send\ntail\ntoken\nconnections\nstatus\ncompletion\n");
+  CHECK(complete("ssectl ") == "send\ntail\nwait\ntoken\nconnections\nstatus\ncompletion\nhelp\n");
   CHECK(complete("ssectl send ch") == "chat\n");
   CHECK(complete("ssectl --server http://x tail ") == "notifications\nrealtime\nchat\nstatus\n");
   CHECK(complete("ssectl tail chat --la") == "--last-event-id\n");

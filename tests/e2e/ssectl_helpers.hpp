@@ -3,11 +3,18 @@
 // Shared helpers for the ssectl end-to-end tests: run the real ssectl binary
 // with a clean environment (no user config, no SSECTL_* from the caller).
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <map>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "support/http.hpp"
 #include "support/process.hpp"
@@ -62,12 +69,40 @@ inline bool wait_for_stderr(Child& child, const std::string& needle,
   return true;
 }
 
-inline size_t count_of(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos;
-       at = text.find(needle, at + needle.size()))
-    ++n;
-  return n;
-}
+// A TCP port that accepts connections (the kernel completes them into the
+// backlog) and never answers: a request to it times out after being sent.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof addr;
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), size) != 0 || listen(fd_, 16) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &size) != 0) {
+      FAIL("cannot open a listening socket");
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentListener() { close(fd_); }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // How many connections were made to it so far (accepts what is queued).
+  int connections() {
+    fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK);
+    for (int client; (client = accept(fd_, nullptr, nullptr)) >= 0;) {
+      accepted_.push_back(client);
+    }
+    return static_cast<int>(accepted_.size());
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::vector<int> accepted_;
+};
 
 }  // namespace e2e

@@ -46,8 +46,9 @@ TEST_CASE("ssectl tail prints each event as it arrives and exits 0 after --count
   REQUIRE(tail->wait(10s) == 0);
   const auto lines = lines_of(tail->out());
   REQUIRE(lines.size() == 2);
-  CHECK(lines[0].rfind(
-            R"({"id":")" + first + R"(","event":"message","data":{"id":")" + first + "\"", 0) == 0);
+  CHECK(lines[0].rfind(R"({"channel":"chat","id":")" + first +
+                           R"(","event":"message","data":{"id":")" + first + "\"",
+                       0) == 0);
   CHECK(e2e::json_string(lines[1], "id") == second);
   CHECK(lines[1].find("\"message\":\"two\"") != std::string::npos);
 }
@@ -88,7 +89,9 @@ TEST_CASE("ssectl tail filters by --event and hides heartbeats unless asked", "[
   CHECK(beats.exit_code == 0);
   const auto lines = lines_of(beats.out);
   REQUIRE(lines.size() == 2);
-  CHECK(lines[0].rfind(R"({"id":null,"event":"heartbeat","data":{"timestamp":)", 0) == 0);
+  CHECK(lines[0].rfind(
+            R"({"channel":"notifications","id":null,"event":"heartbeat","data":{"timestamp":)",
+            0) == 0);
 }
 
 TEST_CASE("ssectl tail --entity-type and --event select realtime events", "[ssectl][tail]") {

@@ -109,3 +109,58 @@ TEST_CASE("ssectl token inspect decodes demo tokens and rejects garbage", "[ssec
   CHECK(usage.exit_code == 64);
   CHECK(usage.err.find("--secret-file") != std::string::npos);
 }
+
+TEST_CASE("ssectl token demo and jwt warn when no role is user or admin", "[ssectl][token]") {
+  const std::string warning =
+      "ssectl: warning: a token without the user or admin role is refused by every endpoint that "
+      "needs a token\n";
+  auto typo = e2e::ssectl({"token", "demo", "--user-id", "u", "--roles", "usr"});
+  CHECK(typo.exit_code == 0);
+  CHECK(typo.err == warning);
+  REQUIRE(typo.out.size() > 1);
+  auto with_user = e2e::ssectl({"token", "demo", "--user-id", "u", "--roles", "usr,user"});
+  CHECK(with_user.exit_code == 0);
+  CHECK(with_user.err.empty());
+  auto admin = e2e::ssectl({"token", "demo", "--user-id", "u", "--roles", "admin"});
+  CHECK(admin.err.empty());
+
+  e2e::TempDir dir;
+  const std::string secret = dir.file("secret", "s3cret-for-tests\n");
+  auto jwt = e2e::ssectl(
+      {"token", "jwt", "--secret-file", secret, "--user-id", "u", "--roles", "guest,reader"});
+  CHECK(jwt.exit_code == 0);
+  CHECK(jwt.err == warning);
+  CHECK(std::count(jwt.out.begin(), jwt.out.end(), '.') == 2);
+  auto quiet = e2e::ssectl({"-q", "token", "demo", "--user-id", "u", "--roles", "usr"});
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.err.empty());
+
+  // What the warning says: the server refuses such a token.
+  e2e::ServerProcess server({SSECTL_NO_STATUS_TICKS});
+  auto refused = e2e::ssectl({"send", "typing", "--room", "r", "--server", server.url(), "--token",
+                              typo.out.substr(0, typo.out.size() - 1)});
+  CHECK(refused.exit_code == 77);
+}
+
+TEST_CASE("ssectl token --secret-file missing or empty exits 78 for jwt and inspect",
+          "[ssectl][token]") {
+  e2e::TempDir dir;
+  const std::string secret = dir.file("secret", "s3cret-for-tests\n");
+  const std::string empty = dir.file("empty", "\n");
+  const std::string missing = (dir.path() / "absent").string();
+  auto made =
+      e2e::ssectl({"token", "jwt", "--secret-file", secret, "--user-id", "u", "--roles", "user"});
+  REQUIRE(made.exit_code == 0);
+  const std::string token = made.out.substr(0, made.out.size() - 1);
+  for (const std::string& file : {missing, empty, dir.path().string()}) {
+    INFO(file);
+    auto jwt =
+        e2e::ssectl({"token", "jwt", "--secret-file", file, "--user-id", "u", "--roles", "user"});
+    CHECK(jwt.exit_code == 78);
+    CHECK(jwt.err.find(file) != std::string::npos);
+    CHECK(jwt.out.empty());
+    auto inspect = e2e::ssectl({"token", "inspect", token, "--secret-file", file});
+    CHECK(inspect.exit_code == 78);
+    CHECK(inspect.err.find(file) != std::string::npos);
+  }
+}

@@ -59,6 +59,7 @@ Result<HttpResponse, ClientError> HttpClient::request(const std::string& method,
                                                       const std::string& body,
                                                       const Headers& headers) const {
   const std::string path = options_.url.path_prefix + target;
+  bool sent = false;  // the request head went out: the server may act on it
   try {
     Poco::Net::HTTPClientSession session(options_.url.host,
                                          static_cast<Poco::UInt16>(options_.url.port));
@@ -72,7 +73,9 @@ Result<HttpResponse, ClientError> HttpClient::request(const std::string& method,
     if (!body.empty() || method == "POST")
       req.setContentLength(static_cast<std::streamsize>(body.size()));
     if (options_.trace) options_.trace(fmt::format("> {} {}", method, path));
-    session.sendRequest(req) << body;
+    std::ostream& out = session.sendRequest(req);
+    sent = true;
+    out << body;
 
     Poco::Net::HTTPResponse res;
     std::istream& in = session.receiveResponse(res);
@@ -94,9 +97,13 @@ Result<HttpResponse, ClientError> HttpClient::request(const std::string& method,
     if (response.status < 200 || response.status > 299) return http_error_from(response);
     return response;
   } catch (const Poco::Exception& e) {
-    return client_error_from(e, options_.url);
+    ClientError error = client_error_from(e, options_.url);
+    error.request_sent = sent;
+    return error;
   } catch (const std::exception& e) {
-    return client_error(ClientErrorKind::kProtocol, e.what());
+    ClientError error = client_error(ClientErrorKind::kProtocol, e.what());
+    error.request_sent = sent;
+    return error;
   }
 }
 

@@ -53,12 +53,13 @@ class PocoSseConnection final : public SseConnection {
 
 }  // namespace
 
-Result<OpenedStream, ClientError> HttpSseConnector::open(const std::string& last_event_id) {
+Result<OpenedStream, ClientError> HttpSseConnector::open(const std::string& last_event_id,
+                                                         int64_t timeout_ms) {
   const std::string path = options_.url.path_prefix + target_;
   try {
     auto session = std::make_unique<Poco::Net::HTTPClientSession>(
         options_.url.host, static_cast<Poco::UInt16>(options_.url.port));
-    session->setTimeout(Poco::Timespan(options_.timeout.count() * 1000));
+    session->setTimeout(Poco::Timespan(std::max<int64_t>(timeout_ms, 1) * 1000));
     session->setKeepAlive(false);
     Poco::Net::HTTPRequest request("GET", path, Poco::Net::HTTPMessage::HTTP_1_1);
     request.set("Accept", "text/event-stream");

@@ -22,13 +22,18 @@ SseSubscriber::SseSubscriber(SseConnector& connector, const Clock& clock, Sleepe
       sleeper_(sleeper),
       options_(std::move(options)),
       callbacks_(std::move(callbacks)),
-      backoff_(options_.initial_backoff_ms, options_.max_backoff_ms),
+      backoff_(options_.initial_backoff_ms, options_.max_backoff_ms, options_.jitter),
       parser_([this](const wire::ParsedEvent& event) {
         // Events after a stop in the same chunk are not delivered.
         if (stop_) return;
         if (callbacks_.on_event && !callbacks_.on_event(event)) stop_ = true;
       }) {
   if (!options_.last_event_id.empty()) parser_.set_last_event_id(options_.last_event_id);
+  if (callbacks_.on_comment) {
+    parser_.set_comment_handler([this](std::string_view text) {
+      if (!stop_ && !callbacks_.on_comment(text)) stop_ = true;
+    });
+  }
 }
 
 int64_t SseSubscriber::remaining_ms() const {
@@ -65,6 +70,7 @@ SseSubscriber::Pump SseSubscriber::pump(SseConnection& connection, std::string* 
         *why = read.message.empty() ? "the connection broke" : read.message;
         return Pump::kBroken;
     }
+    if (callbacks_.keep_going && !callbacks_.keep_going()) return Pump::kStopped;
   }
 }
 
@@ -77,7 +83,8 @@ SubscribeOutcome SseSubscriber::run() {
     if (remaining_ms() <= 0) return outcome(SubscribeEnd::kDeadline);
     // WHATWG HTML 9.2.3: a reconnection sends the last event id as Last-Event-ID.
     const std::string resume_from = parser_.last_event_id();
-    auto opened = connector_.open(resume_from);
+    auto opened = connector_.open(
+        resume_from, std::max<int64_t>(1, std::min(options_.connect_timeout_ms, remaining_ms())));
     std::string reason;
     int64_t at_least_ms = 0;
     if (!opened) {
@@ -107,6 +114,7 @@ SubscribeOutcome SseSubscriber::run() {
     const int64_t delay = std::max(backoff_.next_delay_ms(), at_least_ms);
     if (callbacks_.on_reconnecting) callbacks_.on_reconnecting({delay, reason});
     if (!sleep_until_retry(delay)) return outcome(SubscribeEnd::kDeadline);
+    if (callbacks_.keep_going && !callbacks_.keep_going()) return outcome(SubscribeEnd::kStopped);
   }
 }
 

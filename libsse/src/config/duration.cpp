@@ -20,6 +20,26 @@ int64_t unit_ms(std::string_view unit) {
   return 0;
 }
 
+// "1.5h" -> "90m", "0.25s" -> "250ms": the same length in whole units, for
+// the message that refuses the fraction. "" when the text is not a fraction
+// of a known unit, or is finer than a millisecond.
+std::string whole_units_for(std::string_view text) {
+  size_t at = 0;
+  int64_t whole = 0, fraction = 0, scale = 1;
+  while (at < text.size() && text[at] >= '0' && text[at] <= '9' && whole < 1'000'000'000) {
+    whole = whole * 10 + (text[at++] - '0');
+  }
+  if (at == text.size() || text[at] != '.') return "";
+  ++at;
+  while (at < text.size() && text[at] >= '0' && text[at] <= '9' && scale < 1'000'000'000) {
+    fraction = fraction * 10 + (text[at++] - '0');
+    scale *= 10;
+  }
+  const int64_t per_unit = unit_ms(text.substr(at));
+  if (per_unit == 0 || scale == 1 || (fraction * per_unit) % scale != 0) return "";
+  return format_duration(std::chrono::milliseconds(whole * per_unit + fraction * per_unit / scale));
+}
+
 }  // namespace
 
 Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
@@ -35,7 +55,9 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
 
   const std::string_view unit = text.substr(digits);
   if (!unit.empty() && unit.front() == '.') {
-    return invalid("fractions are not supported; use a smaller unit (1500ms, not 1.5s)");
+    const std::string whole = whole_units_for(text);
+    if (whole.empty()) return invalid("fractions are not supported; use a smaller unit");
+    return invalid(fmt::format("fractions are not supported; write {}", whole));
   }
   const int64_t per_unit = unit_ms(unit);
   if (per_unit == 0) {

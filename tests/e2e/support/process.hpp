@@ -96,6 +96,15 @@ class ServerProcess {
   int port_ = 0;
 };
 
+// How often `needle` occurs in `text` (without overlaps).
+inline size_t count_of(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + needle.size()))
+    ++n;
+  return n;
+}
+
 std::string server_bin();
 std::string ssectl_bin();
 

@@ -41,9 +41,12 @@ class ScriptedConnector final : public sse::SseConnector {
   explicit ScriptedConnector(sse::ManualClock& clock) : clock_(clock) {}
   std::deque<Attempt> attempts;
   std::vector<std::string> sent_ids;  // Last-Event-ID of each open
+  std::vector<int64_t> timeouts;      // the timeout of each open
 
-  sse::Result<sse::OpenedStream, ClientError> open(const std::string& last_event_id) override {
+  sse::Result<sse::OpenedStream, ClientError> open(const std::string& last_event_id,
+                                                   int64_t timeout_ms) override {
     sent_ids.push_back(last_event_id);
+    timeouts.push_back(timeout_ms);
     if (attempts.empty()) return sse::client_error(ClientErrorKind::kUnreachable, "refused");
     Attempt attempt = std::move(attempts.front());
     attempts.pop_front();
@@ -90,8 +93,15 @@ struct Fixture {
   std::vector<sse::ReconnectInfo> reconnects;
   size_t stop_after = SIZE_MAX;
 
+  std::function<bool(std::string_view)> on_comment;
+  std::function<bool()> keep_going;
+
+  // The jitter is at its bound unless a test sets one: delays show the backoff.
   sse::SubscribeOutcome run(sse::SubscriberOptions options = {}) {
+    if (!options.jitter) options.jitter = [](int64_t bound) { return bound; };
     sse::SubscriberCallbacks callbacks;
+    callbacks.on_comment = on_comment;
+    callbacks.keep_going = keep_going;
     callbacks.on_event = [this](const sse::wire::ParsedEvent& event) {
       ids.push_back(event.last_event_id);
       types.push_back(event.type);
@@ -123,7 +133,7 @@ TEST_CASE("subscriber reconnects with Last-Event-ID after the stream drops",
   CHECK(f.ids ==
         std::vector<std::string>{"1", "2", "3"});  // the cut-off event 3 is not delivered twice
   CHECK(f.types == std::vector<std::string>{"a", "a", "b"});
-  CHECK(f.sleeper.slept == std::vector<int64_t>{3000});  // the server's retry: value
+  CHECK(f.sleeper.slept == std::vector<int64_t>{4000});  // the server's retry: + the backoff
   REQUIRE(f.opens.size() == 2);
   CHECK(f.opens[1].attempt == 2);
   CHECK(f.opens[1].last_event_id == "2");
@@ -250,4 +260,43 @@ TEST_CASE("subscriber resumes from a given last event id", "[client][subscriber]
   CHECK(f.connector.sent_ids == std::vector<std::string>{"41"});
   CHECK(f.opens[0].last_event_id == "41");
   CHECK(f.ids == std::vector<std::string>{"41"});  // a heartbeat without id keeps the last id
+}
+
+TEST_CASE("subscriber passes comments on and stops when asked", "[client][subscriber]") {
+  Fixture f;
+  f.connector.attempts.push_back(
+      {{}, {data("id: 1\nevent: a\ndata: x\n\n: caught-up\n\nid: 2\nevent: a\ndata: y\n\n")}, ""});
+  std::vector<std::string> comments;
+  f.on_comment = [&comments](std::string_view text) {
+    comments.emplace_back(text);
+    return false;
+  };
+  auto outcome = f.run();
+  CHECK(outcome.end == sse::SubscribeEnd::kStopped);
+  CHECK(comments == std::vector<std::string>{"caught-up"});
+  CHECK(f.ids == std::vector<std::string>{"1"});  // the event after the stop is not delivered
+}
+
+TEST_CASE("subscriber stops when keep_going says so, while idle", "[client][subscriber]") {
+  Fixture f;
+  f.connector.attempts.push_back({{}, {idle(), idle(), idle(), idle()}, ""});
+  int asked = 0;
+  f.keep_going = [&asked] { return ++asked < 3; };
+  auto outcome = f.run();
+  CHECK(outcome.end == sse::SubscribeEnd::kStopped);
+  CHECK(asked == 3);
+}
+
+TEST_CASE("each open gets the connect timeout, cut to what the deadline leaves",
+          "[client][subscriber]") {
+  Fixture f;
+  f.connector.attempts.push_back({http(503), {}, ""});
+  f.connector.attempts.push_back({http(503), {}, ""});
+  sse::SubscriberOptions options;
+  options.retry_first_connect = true;
+  options.connect_timeout_ms = 2000;
+  options.deadline_ms = f.clock.steady_ms() + 2500;
+  auto outcome = f.run(options);  // waits 1 s after the first 503, then 2 s: past the deadline
+  CHECK(outcome.end == sse::SubscribeEnd::kDeadline);
+  CHECK(f.connector.timeouts == std::vector<int64_t>{2000, 1500});
 }

@@ -58,6 +58,11 @@ TEST_CASE("parse_duration rejects junk and names the text", "[config]") {
   CHECK_THAT(error_for("5 s"), Contains("\"5 s\""));
   CHECK_THAT(error_for("5s "), Contains("\"5s \""));
   CHECK_THAT(error_for("1.5s"), Contains("\"1.5s\"") && Contains("fractions"));
+  // The hint says the same length in whole units.
+  CHECK_THAT(error_for("1.5s"), Contains("write 1500ms"));
+  CHECK_THAT(error_for("1.5h"), Contains("write 90m"));
+  CHECK_THAT(error_for("0.25m"), Contains("write 15s"));
+  CHECK_THAT(error_for("1.0001ms"), !Contains("write"));
   CHECK_THAT(error_for("5s30s"), Contains("\"5s30s\""));
 }
 

@@ -32,6 +32,9 @@ struct ClientError {
   std::string code;           // kHttp: the server's error code ("unauthorized"), if it sent one
   std::string body;           // kHttp: the raw body
   int64_t retry_after_s = 0;  // kHttp 429/503: the Retry-After header, 0 when absent
+  // Not kHttp: the request had gone out before the failure, so the server may
+  // have acted on it (a publish must not be sent again).
+  bool request_sent = false;
 };
 
 inline ClientError client_error(ClientErrorKind kind, std::string message) {

@@ -12,12 +12,14 @@ namespace sse {
 
 class HttpSseConnector final : public SseConnector {
  public:
-  // options.timeout bounds connecting and reading the response head; reads of
-  // the open stream wait as long as SseConnection::read is told to.
+  // open()'s timeout bounds connecting and reading the response head (not
+  // options.timeout); reads of the open stream wait as long as
+  // SseConnection::read is told to.
   HttpSseConnector(ClientOptions options, std::string target)
       : options_(std::move(options)), target_(std::move(target)) {}
 
-  Result<OpenedStream, ClientError> open(const std::string& last_event_id) override;
+  Result<OpenedStream, ClientError> open(const std::string& last_event_id,
+                                         int64_t timeout_ms) override;
 
  private:
   ClientOptions options_;

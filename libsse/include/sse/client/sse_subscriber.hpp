@@ -51,7 +51,9 @@ class SseConnector {
  public:
   virtual ~SseConnector() = default;
   // `last_event_id` is "" on a fresh start; otherwise send it as Last-Event-ID.
-  virtual Result<OpenedStream, ClientError> open(const std::string& last_event_id) = 0;
+  // Connecting and reading the response head take at most `timeout_ms`.
+  virtual Result<OpenedStream, ClientError> open(const std::string& last_event_id,
+                                                 int64_t timeout_ms) = 0;
 };
 
 // Sleeps; tests substitute one that advances a ManualClock.
@@ -71,8 +73,10 @@ struct SubscriberOptions {
   std::string last_event_id;           // resume after this id ("" : from now)
   std::optional<int64_t> deadline_ms;  // on Clock::steady_ms(); nullopt: no deadline
   int64_t poll_ms = 250;               // longest single wait, so the deadline is noticed
+  int64_t connect_timeout_ms = 10000;  // one attempt to open (bounded by the deadline too)
   int64_t initial_backoff_ms = ReconnectBackoff::kDefaultInitialMs;
   int64_t max_backoff_ms = ReconnectBackoff::kDefaultMaxMs;
+  ReconnectBackoff::Jitter jitter;  // empty: random (tests fix it)
   // The first connection failing ends the subscription at once (a wrong URL
   // or a server that is not up is reported, not waited for); set to retry it.
   bool retry_first_connect = false;
@@ -94,10 +98,15 @@ struct SubscriberCallbacks {
   std::function<bool(const wire::ParsedEvent&)> on_event;
   std::function<void(const StreamOpenInfo&)> on_open;         // optional
   std::function<void(const ReconnectInfo&)> on_reconnecting;  // optional
+  // A comment line's text (": caught-up" -> "caught-up"). Return false to stop. Optional.
+  std::function<bool(std::string_view)> on_comment;
+  // Asked after every read and at least every poll_ms while a stream is open;
+  // false stops the subscription (kStopped). Optional.
+  std::function<bool()> keep_going;
 };
 
 enum class SubscribeEnd {
-  kStopped,   // on_event returned false
+  kStopped,   // on_event, on_comment or keep_going returned false
   kDeadline,  // options.deadline_ms passed
   kRefused,   // the server refused the stream (error set; no retry)
   kFailed,    // the connection failed and reconnecting is off (error set)

@@ -1,0 +1,96 @@
+#pragma once
+
+// What `ssectl tail` and `ssectl wait` share: the STREAM argument and the
+// filter options, and StreamWatch, which follows one or several streams
+// (one thread each), prints the events that pass the filters and counts
+// those that count:
+// - only events from the log (they carry an id) that pass every filter, and
+//   heartbeats when --event heartbeat asks for them;
+// - never the tail's own user-joined / user-left (chat): its own arrival;
+// - never the shutdown farewell (a maintenance event without an id): the
+//   stream ends after it, and the watch reconnects.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "context.hpp"
+#include "sse/client/http_client.hpp"
+#include "sse/event/event.hpp"
+
+namespace sse::cli {
+
+struct WatchFlags {
+  std::string streams;  // the STREAM argument: "chat" or "notifications,chat"
+  std::string room;
+  std::string entity_type;
+  std::vector<std::string> events;
+  std::vector<std::string> matches;
+  int64_t count = 0;  // 0: no limit
+  std::string last_event_id;
+  bool no_follow = false;
+  bool no_reconnect = false;
+  std::string connect_timeout = "10s";
+};
+
+// Adds STREAM and the filter options to a tail or wait command.
+void add_watch_options(CLI::App& command, WatchFlags& flags);
+
+struct WatchOutcome {
+  enum End {
+    kCounted,   // --count events counted (or, without --count, the one wait needs)
+    kCaughtUp,  // --no-follow: every stream finished its replay
+    kClosed,    // --no-reconnect: every stream ended
+    kDeadline,  // --timeout passed
+    kStopped,   // keep_going() said stop
+    kRefused,   // a stream could not be opened or broke for good (error set)
+  } end = kClosed;
+  std::optional<ClientError> error;
+  int64_t counted = 0;
+};
+
+class StreamWatch {
+ public:
+  // Checks the flags (kExitUsage), and --last-event-id against the server's
+  // newest event id (kExitBadInput when it is past it). `need` is how many
+  // counted events end the watch (0: none, run until something else ends it).
+  StreamWatch(Context& ctx, const WatchFlags& flags, int64_t need,
+              std::optional<std::chrono::milliseconds> timeout);
+
+  // Follows every stream until the outcome. `on_open` is called once, on the
+  // thread of the last stream to open, when every stream is open (and
+  // registered for live events). `keep_going` is asked at least every 250 ms.
+  // Throws Failure for output that cannot be written (kExitOutputClosed).
+  WatchOutcome run(const std::function<void()>& on_open, const std::function<bool()>& keep_going);
+
+  // "2 of 3 events" or "2 events", for messages.
+  std::string progress(int64_t counted) const;
+
+  // Ends the command for an outcome that is not success: kExitTimeout for
+  // the deadline, the request's code for a refusal, kExitUnavailable for
+  // streams that closed first. `what` names the command ("tail").
+  [[noreturn]] void fail_for(const WatchOutcome& outcome, const std::string& what) const;
+
+ private:
+  struct Target {
+    Channel channel;
+    std::string path;  // path and query
+  };
+  void check_last_event_id();
+
+  Context& ctx_;
+  const WatchFlags& flags_;
+  int64_t need_;
+  std::optional<std::chrono::milliseconds> timeout_;
+  std::optional<int64_t> deadline_ms_;  // set by run(), on the steady clock
+  std::vector<Target> targets_;
+  std::chrono::milliseconds connect_timeout_{10000};
+  std::string own_user_id_;  // "" when the token does not say
+};
+
+}  // namespace sse::cli

@@ -1,0 +1,175 @@
+// ssectl wait STREAM [filters] [-- COMMAND [ARGS...]]: opens the streams,
+// runs COMMAND once every stream is open, and exits 0 when the first
+// matching event has come (printed on stdout) and COMMAND has exited 0.
+// Nothing COMMAND causes can be missed: a stream is registered for live
+// events before its response head is sent, and COMMAND starts only after
+// every head has arrived.
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "sse/config/duration.hpp"
+#include "sse/util/clock.hpp"
+#include "stream_watch.hpp"
+
+extern char** environ;
+
+namespace sse::cli {
+namespace {
+
+constexpr std::chrono::seconds kDefaultWaitTimeout{60};
+constexpr int64_t kChildPollMs = 50;
+
+struct WaitFlags {
+  WatchFlags watch;
+  std::vector<std::string> command;  // the words after "--" (ssectl.cpp splits them off)
+};
+
+// COMMAND as a child process: stdin from /dev/null, its stdout onto
+// ssectl's stderr (stdout carries only the event).
+class Child {
+ public:
+  ~Child() { terminate(); }
+
+  // Starts `argv`; on failure the reason is kept for finished().
+  void start(const std::vector<std::string>& argv) {
+    std::lock_guard lock(mu_);
+    std::vector<char*> args;
+    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
+    const int error = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    started_ = true;
+    if (error != 0) {
+      pid_ = -1;
+      problem_ = fmt::format("cannot run '{}': {}", argv[0], std::strerror(error));
+    }
+  }
+
+  // Reaps the child if it has exited; true once it has (or never ran).
+  bool poll() {
+    std::lock_guard lock(mu_);
+    if (!started_ || exited_) return exited_ || !problem_.empty();
+    if (pid_ < 0) return true;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    exited_ = true;
+    pid_ = -1;
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+      problem_ = fmt::format("COMMAND exited with status {}", WEXITSTATUS(status));
+    } else if (WIFSIGNALED(status)) {
+      problem_ = fmt::format("COMMAND was killed by signal {} ({})", WTERMSIG(status),
+                             strsignal(WTERMSIG(status)));
+    }
+    return true;
+  }
+
+  bool failed() {
+    std::lock_guard lock(mu_);
+    return !problem_.empty();
+  }
+  std::string problem() {
+    std::lock_guard lock(mu_);
+    return problem_;
+  }
+
+  // Ends a child still running (the wait is over without it): SIGTERM, then
+  // SIGKILL after a second.
+  void terminate() {
+    std::lock_guard lock(mu_);
+    if (pid_ < 0) return;
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 20; ++i) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(kChildPollMs));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+ private:
+  std::mutex mu_;
+  pid_t pid_ = -1;
+  bool started_ = false;
+  bool exited_ = false;
+  std::string problem_;
+};
+
+int run_wait(Context& ctx, const WaitFlags& flags) {
+  const int64_t need = flags.watch.count > 0 ? flags.watch.count : 1;
+  const std::chrono::milliseconds timeout = ctx.settings().timeout.value_or(kDefaultWaitTimeout);
+  const int64_t deadline = SystemClock::instance().steady_ms() + timeout.count();
+  StreamWatch watch(ctx, flags.watch, need, timeout);
+  Child child;
+  const bool has_command = !flags.command.empty();
+  auto on_open = [&] {
+    if (!has_command) return;
+    ctx.out().trace(fmt::format("every stream is open; running {}", flags.command[0]));
+    child.start(flags.command);
+  };
+  // COMMAND failing ends the wait at once: the event it was to cause will not come.
+  auto keep_going = [&] { return !(has_command && child.poll() && child.failed()); };
+  const WatchOutcome outcome = watch.run(on_open, keep_going);
+
+  if (has_command && child.poll() && child.failed()) {
+    fail(kExitCommandFailed,
+         fmt::format("{}; {} so far", child.problem(), watch.progress(outcome.counted)));
+  }
+  if (outcome.end != WatchOutcome::kCounted) {
+    child.terminate();
+    watch.fail_for(outcome, "wait");
+  }
+  // The event came first: COMMAND still has to finish, and succeed.
+  while (has_command && !child.poll()) {
+    if (SystemClock::instance().steady_ms() >= deadline) {
+      child.terminate();
+      fail(kExitTimeout, fmt::format("the event came, but COMMAND was still running after {}; "
+                                     "raise --timeout",
+                                     format_duration(timeout)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(kChildPollMs));
+  }
+  if (has_command && child.failed()) fail(kExitCommandFailed, child.problem());
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_wait_command(CLI::App& app, Context& ctx) {
+  auto flags = std::make_shared<WaitFlags>();
+  auto* wait = app.add_subcommand(
+      "wait", "wait for an event, optionally the one a COMMAND causes (for CI scripts)");
+  add_watch_options(*wait, flags->watch);
+  wait->footer(
+      "-- COMMAND [ARGS...]: run COMMAND once the streams are open; the wait then also needs "
+      "it to exit 0.\n"
+      "Exit status: 0 the event came (and COMMAND exited 0), 75 timed out (default --timeout "
+      "60s), 80 COMMAND failed, 69 could not connect; other codes as for every request.\n"
+      "Example: ssectl wait realtime --match entityId=build-42 -- ./deploy.sh");
+  wait->callback([&ctx, flags] {
+    ctx.action = [&ctx, flags] {
+      flags->command = ctx.trailing;
+      return run_wait(ctx, *flags);
+    };
+  });
+}
+
+}  // namespace sse::cli
