@@ -263,9 +263,12 @@ void add_send_commands(CLI::App& app, Context& ctx) {
              "MESSAGE cannot be given with --stdin-lines: put \"message\" in each line, or "
              "give --message for all of them");
       }
-      std::string message =
-          flags->message.empty() ? flags->positional_message : message_from_flag(flags->message);
-      if (message == "-") message = trim_trailing_newlines(ctx.read_stdin("the message (-)"));
+      // "-" (as given, not as a file's content) reads stdin.
+      const std::string& given =
+          flags->message.empty() ? flags->positional_message : flags->message;
+      std::string message = given == "-" ? trim_trailing_newlines(ctx.read_stdin("the message (-)"))
+                            : flags->message.empty() ? given
+                                                     : message_from_flag(given);
       Poco::JSON::Object body;
       set_if(body, f::kRoomId, flags->room);
       set_if(body, f::kMessage, message);

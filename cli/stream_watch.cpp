@@ -5,6 +5,7 @@
 #include <charconv>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -17,14 +18,13 @@
 #include "sse/client/sse_subscriber.hpp"
 #include "sse/client/url.hpp"
 #include "sse/config/duration.hpp"
+#include "sse/wire/encoder.hpp"
 #include "tail_format.hpp"
 
 namespace sse::cli {
 namespace {
 
 namespace ev = api::event;
-
-constexpr std::string_view kCaughtUpComment = "caught-up";
 
 std::vector<Channel> parse_streams(const std::string& text) {
   std::vector<Channel> channels;
@@ -68,26 +68,18 @@ bool all_digits(const std::string& text) {
 // one mutex, so lines never interleave and the count is exact.
 class Shared {
  public:
-  Shared(const Output& out, const EventFilter& filter, int64_t need, bool several, bool reconnects,
-         std::string own_user)
-      : out_(out),
-        filter_(filter),
-        need_(need),
-        several_(several),
-        reconnects_(reconnects),
-        own_user_(std::move(own_user)) {}
+  Shared(const Output& out, const EventFilter& filter, int64_t need, bool several, bool reconnects)
+      : out_(out), filter_(filter), need_(need), several_(several), reconnects_(reconnects) {}
 
   // Prints the event if it passes; false once the watch should stop.
-  bool on_event(Channel channel, const wire::ParsedEvent& event, bool has_id) {
-    auto parsed = parse_json_object(event.data);
-    const Poco::JSON::Object::Ptr data = parsed ? *parsed : Poco::JSON::Object::Ptr();
+  bool on_event(Channel channel, const wire::ParsedEvent& event,
+                const Poco::JSON::Object::Ptr& data, bool has_id) {
     if (event.type == ev::kMaintenance && !has_id) {
       out_.notice(fmt::format("{}: the server is going away ({}){}", channel_name(channel),
                               escape_control(field_text(data, "reason")),
                               reconnects_ ? "; reconnecting" : ""));
       return !stopping();
     }
-    if (is_own_presence(channel, event.type, data)) return !stopping();
     if (!filter_.accepts(event.type, data)) return !stopping();
     std::lock_guard lock(mu_);
     if (stop_) return false;
@@ -129,13 +121,6 @@ class Shared {
   }
 
  private:
-  bool is_own_presence(Channel channel, const std::string& type,
-                       const Poco::JSON::Object::Ptr& data) const {
-    return channel == Channel::kChat && !own_user_.empty() &&
-           (type == ev::kUserJoined || type == ev::kUserLeft) &&
-           field_text(data, "userId") == own_user_;
-  }
-
   void print(Channel channel, const wire::ParsedEvent& event, const Poco::JSON::Object::Ptr& data,
              bool has_id) {
     const std::string_view name = channel_name(channel);
@@ -158,7 +143,6 @@ class Shared {
   const int64_t need_;
   const bool several_;
   const bool reconnects_;
-  const std::string own_user_;
   std::mutex mu_;
   bool stop_ = false;
   bool counted_all_ = false;
@@ -232,7 +216,7 @@ StreamWatch::StreamWatch(Context& ctx, const WatchFlags& flags, int64_t need,
   if (!connect) fail(kExitUsage, fmt::format("--connect-timeout: {}", connect.message()));
   if (connect->count() <= 0) fail(kExitUsage, "--connect-timeout must be more than 0");
   connect_timeout_ = *connect;
-  (void)EventFilter(flags.events, flags.matches, channels);  // checks them now
+  filter_ = std::make_unique<EventFilter>(flags.events, flags.matches, channels);
   for (Channel channel : channels) {
     std::string path(api::stream_path(channel));
     if (channel == Channel::kChat && !flags.room.empty()) {
@@ -243,22 +227,35 @@ StreamWatch::StreamWatch(Context& ctx, const WatchFlags& flags, int64_t need,
     }
     targets_.push_back({channel, std::move(path)});
   }
-  own_user_id_ = user_of(ctx.token());
-  if (!flags.last_event_id.empty()) check_last_event_id();
+  if (!flags.room.empty()) own_user_id_ = user_of(ctx.token());
+  find_start_id();
 }
 
-void StreamWatch::check_last_event_id() {
-  ClientOptions options = ctx_.client_options(connect_timeout_);
+StreamWatch::~StreamWatch() = default;
+
+void StreamWatch::find_start_id() {
+  start_id_ = flags_.last_event_id;
+  ClientOptions options = ctx_.client_options();
+  options.timeout = timeout_ ? std::min(connect_timeout_, *timeout_) : connect_timeout_;
   auto status = HttpClient(options).get(std::string(api::kStatusPath));
+  if (!status && status.error().kind == ClientErrorKind::kTimeout) {
+    WatchOutcome timed_out;
+    timed_out.end = timeout_ && *timeout_ <= connect_timeout_ ? WatchOutcome::kDeadline
+                                                              : WatchOutcome::kRefused;
+    timed_out.error = status.error();
+    fail_for(timed_out, "the watch");
+  }
   if (!status) ctx_.fail_request(status.error());
   auto object = parse_json_object(status->body);
   const std::string newest = object ? field_text(*object, "lastEventId") : "";
-  if (!all_digits(newest)) return;  // a server that does not say
-  if (std::stoull(flags_.last_event_id) > std::stoull(newest)) {
+  if (!all_digits(newest)) return;  // a server that does not say: "from now" is all there is
+  if (start_id_.empty()) {
+    start_id_ = newest;
+  } else if (std::stoull(start_id_) > std::stoull(newest)) {
     fail(kExitBadInput,
          fmt::format("--last-event-id {} is past the server's newest event ({}); use an id it "
                      "gave out, or 0 for everything it still has",
-                     flags_.last_event_id, newest));
+                     start_id_, newest));
   }
 }
 
@@ -267,80 +264,119 @@ std::string StreamWatch::progress(int64_t counted) const {
   return fmt::format("{} events", counted);
 }
 
+// One stream's subscription, on its own thread: the subscriber's callbacks,
+// and what only this stream knows (its last id, its own chat arrival).
+class StreamWatch::Follower {
+ public:
+  // What the follower shares with the watch and the other streams.
+  struct Wiring {
+    const StreamWatch& watch;
+    Shared& shared;
+    const std::function<bool()>& keep_going;
+    std::function<void()> on_first_open;  // called once, at this stream's first open
+    std::atomic<size_t>& caught_up;       // streams whose replay is done (--no-follow)
+    std::atomic<bool>& output_closed;
+  };
+
+  Follower(Wiring wiring, const Target& target) : c_(std::move(wiring)), target_(target) {}
+
+  SubscribeOutcome run() {
+    const StreamWatch& watch = c_.watch;
+    HttpSseConnector connector(watch.ctx_.client_options(watch.connect_timeout_), target_.path);
+    RealSleeper sleeper;
+    SubscriberOptions options;
+    options.reconnect = !watch.flags_.no_reconnect;
+    options.last_event_id = watch.start_id_;
+    options.deadline_ms = watch.deadline_ms_;
+    options.connect_timeout_ms = watch.connect_timeout_.count();
+    last_id_ = watch.start_id_;
+    SubscriberCallbacks callbacks;
+    callbacks.on_event = [this](const wire::ParsedEvent& event) { return on_event(event); };
+    callbacks.on_comment = [this](std::string_view text) { return on_comment(text); };
+    callbacks.on_open = [this](const StreamOpenInfo& info) { on_open(info); };
+    callbacks.on_reconnecting = [this](const ReconnectInfo& info) {
+      out().notice(fmt::format("{}: {}; reconnecting in {:.1f}s", name(), info.reason,
+                               static_cast<double>(info.delay_ms) / 1000.0));
+    };
+    callbacks.keep_going = [this] { return keep_going(); };
+    SseSubscriber subscriber(connector, SystemClock::instance(), sleeper, options, callbacks);
+    return subscriber.run();
+  }
+
+ private:
+  const Output& out() const { return c_.watch.ctx_.out(); }
+  std::string name() const { return std::string(channel_name(target_.channel)); }
+
+  bool on_event(const wire::ParsedEvent& event) {
+    // Heartbeats and farewells carry no id: an unchanged id means this event had none.
+    const bool has_id = !event.last_event_id.empty() && event.last_event_id != last_id_;
+    last_id_ = event.last_event_id;
+    auto parsed = parse_json_object(event.data);
+    const Poco::JSON::Object::Ptr data = parsed ? *parsed : Poco::JSON::Object::Ptr();
+    if (own_arrival_pending_ && event.type == ev::kUserJoined &&
+        field_text(data, "userId") == c_.watch.own_user_id_) {
+      own_arrival_pending_ = false;  // the server announcing this very stream
+      return !c_.shared.stopping();
+    }
+    return c_.shared.on_event(target_.channel, event, data, has_id);
+  }
+
+  bool on_comment(std::string_view text) {
+    if (text != wire::kCaughtUpComment || !c_.watch.flags_.no_follow) return true;
+    c_.caught_up.fetch_add(1);
+    return false;  // this stream's replay is done
+  }
+
+  void on_open(const StreamOpenInfo& info) {
+    // Opening a room's chat stream announces its user there, once per open.
+    own_arrival_pending_ = target_.channel == Channel::kChat && !c_.watch.own_user_id_.empty();
+    if (info.attempt > 1) {
+      out().notice(info.last_event_id.empty()
+                       ? fmt::format("reconnected to {}", target_.path)
+                       : fmt::format("reconnected to {}, resuming after event {}", target_.path,
+                                     info.last_event_id));
+    } else {
+      out().trace(fmt::format("connected to {}", target_.path));
+    }
+    if (info.replay == "incomplete") {
+      out().warn(
+          fmt::format("{}: the server no longer has every event after {}: some events were lost "
+                      "(X-SSE-Replay: incomplete)",
+                      name(), info.last_event_id));
+    }
+    if (c_.on_first_open) std::exchange(c_.on_first_open, nullptr)();
+  }
+
+  bool keep_going() {
+    if (Output::stdout_closed()) {
+      c_.output_closed = true;
+      c_.shared.stop();
+    }
+    return !c_.shared.stopping() && (!c_.keep_going || c_.keep_going());
+  }
+
+  Wiring c_;
+  const Target& target_;
+  std::string last_id_;
+  bool own_arrival_pending_ = false;
+};
+
 WatchOutcome StreamWatch::run(const std::function<void()>& on_open,
                               const std::function<bool()>& keep_going) {
-  std::vector<Channel> channels;
-  for (const Target& target : targets_) channels.push_back(target.channel);
-  const EventFilter filter(flags_.events, flags_.matches, channels);
-  Shared shared(ctx_.out(), filter, need_, targets_.size() > 1, !flags_.no_reconnect, own_user_id_);
-  const Clock& clock = SystemClock::instance();
-  if (timeout_) deadline_ms_ = clock.steady_ms() + timeout_->count();
-  const std::optional<int64_t> deadline = deadline_ms_;
-  const ClientOptions options = ctx_.client_options(connect_timeout_);
-
+  Shared shared(ctx_.out(), *filter_, need_, targets_.size() > 1, !flags_.no_reconnect);
+  if (timeout_) deadline_ms_ = SystemClock::instance().steady_ms() + timeout_->count();
   std::atomic<size_t> opened{0};
   std::atomic<size_t> caught_up{0};
   std::atomic<bool> output_closed{false};
   std::vector<SubscribeOutcome> outcomes(targets_.size());
   auto follow = [&](size_t index) {
-    const Target& target = targets_[index];
-    const std::string name(channel_name(target.channel));
-    HttpSseConnector connector(options, target.path);
-    RealSleeper sleeper;
-    SubscriberOptions sub;
-    sub.reconnect = !flags_.no_reconnect;
-    sub.last_event_id = flags_.last_event_id;
-    sub.deadline_ms = deadline;
-    sub.connect_timeout_ms = connect_timeout_.count();
-    std::string last_id = flags_.last_event_id;
-    bool was_open = false;
-    SubscriberCallbacks callbacks;
-    callbacks.on_event = [&](const wire::ParsedEvent& event) {
-      // Heartbeats and farewells carry no id: an unchanged id means this event had none.
-      const bool has_id = !event.last_event_id.empty() && event.last_event_id != last_id;
-      last_id = event.last_event_id;
-      return shared.on_event(target.channel, event, has_id);
+    auto first_open = [&] {
+      if (opened.fetch_add(1) + 1 == targets_.size() && on_open) on_open();
     };
-    callbacks.on_comment = [&](std::string_view text) {
-      if (text != kCaughtUpComment || !flags_.no_follow) return true;
-      caught_up.fetch_add(1);
-      return false;  // this stream's replay is done
-    };
-    callbacks.on_open = [&](const StreamOpenInfo& info) {
-      const Output& out = ctx_.out();
-      if (info.attempt > 1) {
-        out.notice(info.last_event_id.empty()
-                       ? fmt::format("reconnected to {}", target.path)
-                       : fmt::format("reconnected to {}, resuming after event {}", target.path,
-                                     info.last_event_id));
-      } else {
-        out.trace(fmt::format("connected to {}", target.path));
-      }
-      if (info.replay == "incomplete") {
-        out.warn(
-            fmt::format("{}: the server no longer has every event after {}: some events were lost "
-                        "(X-SSE-Replay: incomplete)",
-                        name, info.last_event_id));
-      }
-      if (!was_open) {
-        was_open = true;
-        if (opened.fetch_add(1) + 1 == targets_.size() && on_open) on_open();
-      }
-    };
-    callbacks.on_reconnecting = [&](const ReconnectInfo& info) {
-      ctx_.out().notice(fmt::format("{}: {}; reconnecting in {:.1f}s", name, info.reason,
-                                    static_cast<double>(info.delay_ms) / 1000.0));
-    };
-    callbacks.keep_going = [&] {
-      if (Output::stdout_closed()) {
-        output_closed = true;
-        shared.stop();
-      }
-      return !shared.stopping() && (!keep_going || keep_going());
-    };
+    Follower follower({*this, shared, keep_going, first_open, caught_up, output_closed},
+                      targets_[index]);
     try {
-      SseSubscriber subscriber(connector, clock, sleeper, sub, callbacks);
-      outcomes[index] = subscriber.run();
+      outcomes[index] = follower.run();
       const SubscribeEnd end = outcomes[index].end;
       if (end == SubscribeEnd::kRefused || end == SubscribeEnd::kFailed) shared.stop();
     } catch (const Failure& failure) {
@@ -364,30 +400,34 @@ WatchOutcome StreamWatch::run(const std::function<void()>& on_open,
     outcome.end = WatchOutcome::kCounted;
     return outcome;
   }
-  for (const SubscribeOutcome& ended : outcomes) {
-    if (ended.end == SubscribeEnd::kRefused || ended.end == SubscribeEnd::kFailed) {
-      outcome.end = WatchOutcome::kRefused;
-      outcome.error = ended.error;
-      return outcome;
-    }
-  }
   if (flags_.no_follow && caught_up.load() == targets_.size()) {
     outcome.end = WatchOutcome::kCaughtUp;
     return outcome;
   }
-  for (const SubscribeOutcome& ended : outcomes) {
-    if (ended.end == SubscribeEnd::kDeadline) {
-      outcome.end = WatchOutcome::kDeadline;
-      return outcome;
+  // Otherwise the stream that ended worst decides: a refusal, then the
+  // deadline, then a stop, then a clean close.
+  auto rank = [](SubscribeEnd end) {
+    switch (end) {
+      case SubscribeEnd::kRefused:
+      case SubscribeEnd::kFailed:
+        return 0;
+      case SubscribeEnd::kDeadline:
+        return 1;
+      case SubscribeEnd::kStopped:
+        return 2;
+      case SubscribeEnd::kClosed:
+        break;
     }
-  }
-  for (const SubscribeOutcome& ended : outcomes) {
-    if (ended.end == SubscribeEnd::kStopped) {
-      outcome.end = WatchOutcome::kStopped;
-      return outcome;
-    }
-  }
-  outcome.end = WatchOutcome::kClosed;
+    return 3;
+  };
+  const SubscribeOutcome& worst = *std::min_element(
+      outcomes.begin(), outcomes.end(), [&](const SubscribeOutcome& a, const SubscribeOutcome& b) {
+        return rank(a.end) < rank(b.end);
+      });
+  static constexpr WatchOutcome::End kByRank[] = {WatchOutcome::kRefused, WatchOutcome::kDeadline,
+                                                  WatchOutcome::kStopped, WatchOutcome::kClosed};
+  outcome.end = kByRank[rank(worst.end)];
+  outcome.error = worst.error;
   return outcome;
 }
 
@@ -405,9 +445,10 @@ void StreamWatch::fail_for(const WatchOutcome& outcome, const std::string& what)
         if (deadline_ms_ && SystemClock::instance().steady_ms() >= *deadline_ms_) {
           fail(kExitTimeout, timed_out);
         }
-        fail(kExitTimeout,
-             fmt::format("connecting to the stream took longer than {}; raise --connect-timeout "
-                         "or check the server",
+
+        fail(kExitUnavailable,
+             fmt::format("could not open the stream within --connect-timeout {}; is the server "
+                         "overloaded? Raise --connect-timeout or check the server",
                          format_duration(connect_timeout_)));
       }
       ctx_.fail_request(*outcome.error);

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@
 #include "sse/event/event.hpp"
 
 namespace sse::cli {
+
+class EventFilter;
 
 struct WatchFlags {
   std::string streams;  // the STREAM argument: "chat" or "notifications,chat"
@@ -56,11 +59,15 @@ struct WatchOutcome {
 
 class StreamWatch {
  public:
-  // Checks the flags (kExitUsage), and --last-event-id against the server's
-  // newest event id (kExitBadInput when it is past it). `need` is how many
-  // counted events end the watch (0: none, run until something else ends it).
+  // Checks the flags (kExitUsage) and asks the server for its newest event
+  // id: the watch starts after it, or after --last-event-id (kExitBadInput
+  // when that is past it). Every stream opens with that id as Last-Event-ID,
+  // so a reconnect before any event came still resumes from there and
+  // nothing published since the watch began is missed. `need` is how many
+  // counted events end the watch (0: none, run until something else does).
   StreamWatch(Context& ctx, const WatchFlags& flags, int64_t need,
               std::optional<std::chrono::milliseconds> timeout);
+  ~StreamWatch();
 
   // Follows every stream until the outcome. `on_open` is called once, on the
   // thread of the last stream to open, when every stream is open (and
@@ -72,8 +79,9 @@ class StreamWatch {
   std::string progress(int64_t counted) const;
 
   // Ends the command for an outcome that is not success: kExitTimeout for
-  // the deadline, the request's code for a refusal, kExitUnavailable for
-  // streams that closed first. `what` names the command ("tail").
+  // the deadline, kExitUnavailable for a stream that could not be opened in
+  // --connect-timeout or streams that closed first, the request's code for a
+  // refusal. `what` names the command ("tail").
   [[noreturn]] void fail_for(const WatchOutcome& outcome, const std::string& what) const;
 
  private:
@@ -81,7 +89,9 @@ class StreamWatch {
     Channel channel;
     std::string path;  // path and query
   };
-  void check_last_event_id();
+  class Follower;
+
+  void find_start_id();
 
   Context& ctx_;
   const WatchFlags& flags_;
@@ -89,7 +99,9 @@ class StreamWatch {
   std::optional<std::chrono::milliseconds> timeout_;
   std::optional<int64_t> deadline_ms_;  // set by run(), on the steady clock
   std::vector<Target> targets_;
+  std::unique_ptr<EventFilter> filter_;
   std::chrono::milliseconds connect_timeout_{10000};
+  std::string start_id_;     // the Last-Event-ID every stream opens with ("": from now)
   std::string own_user_id_;  // "" when the token does not say
 };
 

@@ -70,7 +70,7 @@ int run_jwt(Context& ctx, const TokenFlags& flags) {
   if (!flags.secret_file.empty()) {
     key.hs256_secret = read_secret(flags.secret_file);
   } else {
-    key.rs256_private_pem = read_file_or_fail(flags.private_key, "the private key", kExitBadInput);
+    key.rs256_private_pem = read_file_or_fail(flags.private_key, "the private key", kExitConfig);
   }
   const Identity identity = identity_from(flags);
   auto token = sign_jwt(identity, key, ttl->count(), SystemClock::instance());
@@ -112,7 +112,7 @@ Inspection inspect(const std::string& token, const TokenFlags& flags) {
   JwtKeys keys;
   if (!flags.secret_file.empty()) keys.hs256_secret = read_secret(flags.secret_file);
   if (!flags.public_key.empty()) {
-    keys.rs256_public_pem = read_file_or_fail(flags.public_key, "the public key", kExitBadInput);
+    keys.rs256_public_pem = read_file_or_fail(flags.public_key, "the public key", kExitConfig);
   }
   JwtVerifier verifier(keys, SystemClock::instance());
   if (!verifier.key_status().ok()) {

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstring>
 #include <mutex>
@@ -35,8 +36,19 @@ struct WaitFlags {
   std::vector<std::string> command;  // the words after "--" (ssectl.cpp splits them off)
 };
 
-// COMMAND as a child process: stdin from /dev/null, its stdout onto
-// ssectl's stderr (stdout carries only the event).
+// The process group of a running COMMAND, for the signal handlers: SIGINT
+// and SIGTERM to ssectl end COMMAND's whole group too (it has its own
+// group, so a terminal's Ctrl-C reaches it only through ssectl).
+std::atomic<pid_t> g_command_group{0};
+
+extern "C" void end_command_and_exit(int sig) {
+  if (const pid_t group = g_command_group.load(); group > 0) ::kill(-group, SIGTERM);
+  _exit(sig == SIGINT ? kExitInterrupted : 128 + sig);
+}
+
+// COMMAND as a child process in a process group of its own: stdin from
+// /dev/null, its stdout onto ssectl's stderr (stdout carries only the
+// event), no descriptor of ssectl's (the streams' sockets) but those three.
 class Child {
  public:
   ~Child() { terminate(); }
@@ -51,13 +63,26 @@ class Child {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
-    const int error = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+    const int error = posix_spawnp(&pid_, args[0], &actions, &attributes, args.data(), environ);
+    posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     started_ = true;
     if (error != 0) {
       pid_ = -1;
       problem_ = fmt::format("cannot run '{}': {}", argv[0], std::strerror(error));
+      return;
     }
+    g_command_group = pid_;
+  }
+
+  bool started() {
+    std::lock_guard lock(mu_);
+    return started_;
   }
 
   // Reaps the child if it has exited; true once it has (or never ran).
@@ -69,6 +94,7 @@ class Child {
     if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
     exited_ = true;
     pid_ = -1;
+    g_command_group = 0;
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
       problem_ = fmt::format("COMMAND exited with status {}", WEXITSTATUS(status));
     } else if (WIFSIGNALED(status)) {
@@ -87,22 +113,21 @@ class Child {
     return problem_;
   }
 
-  // Ends a child still running (the wait is over without it): SIGTERM, then
-  // SIGKILL after a second.
+  // Ends a child still running (the wait is over without it) and its
+  // group: SIGTERM, then SIGKILL after a second.
   void terminate() {
     std::lock_guard lock(mu_);
     if (pid_ < 0) return;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 20; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(kChildPollMs));
+    ::kill(-pid_, SIGTERM);
+    bool reaped = false;
+    for (int i = 0; i < 20 && !reaped; ++i) {
+      reaped = ::waitpid(pid_, nullptr, WNOHANG) == pid_;
+      if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(kChildPollMs));
     }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
+    ::kill(-pid_, SIGKILL);  // what is left of the group
+    if (!reaped) ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
+    g_command_group = 0;
   }
 
  private:
@@ -114,6 +139,11 @@ class Child {
 };
 
 int run_wait(Context& ctx, const WaitFlags& flags) {
+  if (flags.watch.no_follow) {
+    fail(kExitUsage, "wait has no --no-follow: it waits for an event; use tail --no-follow");
+  }
+  std::signal(SIGINT, end_command_and_exit);
+  std::signal(SIGTERM, end_command_and_exit);
   const int64_t need = flags.watch.count > 0 ? flags.watch.count : 1;
   const std::chrono::milliseconds timeout = ctx.settings().timeout.value_or(kDefaultWaitTimeout);
   const int64_t deadline = SystemClock::instance().steady_ms() + timeout.count();
@@ -137,7 +167,9 @@ int run_wait(Context& ctx, const WaitFlags& flags) {
     child.terminate();
     watch.fail_for(outcome, "wait");
   }
-  // The event came first: COMMAND still has to finish, and succeed.
+  // The event came first (before every stream was open, COMMAND has not
+  // even started): COMMAND still has to run, finish, and succeed.
+  if (has_command && !child.started()) child.start(flags.command);
   while (has_command && !child.poll()) {
     if (SystemClock::instance().steady_ms() >= deadline) {
       child.terminate();

@@ -52,6 +52,15 @@ inline std::unique_ptr<Child> ssectl_child(const std::vector<std::string>& args,
   return std::make_unique<Child>(argv, ssectl_env(env));
 }
 
+// The id of the first open stream on `channel`, from `ssectl connections list`.
+inline std::string first_stream_id(const std::string& server_url, const std::string& channel) {
+  auto list = ssectl({"-o", "json", "connections", "list", "--stream", channel, "--server",
+                      server_url, "--token", kDemoToken});
+  REQUIRE(list.exit_code == 0);
+  const size_t open = list.out.find('[') + 1;
+  return json_string(list.out.substr(open, list.out.find('}', open) - open + 1), "id");
+}
+
 // Server environment for these tests: status ticks off (they would add
 // events to the log), unless a test turns them on. Use as
 // ServerProcess server({SSECTL_NO_STATUS_TICKS, {"SSE_LIMITS_RETRY", "500ms"}}).

@@ -155,12 +155,7 @@ TEST_CASE("ssectl tail resumes after an admin kick and gets the missed events on
   const std::string before = send_chat(server, "ops-room", "before");
   REQUIRE(tail->wait_for_output("\"before\"", 5s));
 
-  auto list = e2e::ssectl({"-o", "json", "connections", "list", "--stream", "chat", "--server",
-                           server.url(), "--token", e2e::kDemoToken});
-  REQUIRE(list.exit_code == 0);
-  const size_t open = list.out.find('[') + 1;
-  const std::string id =
-      e2e::json_string(list.out.substr(open, list.out.find('}', open) - open + 1), "id");
+  const std::string id = e2e::first_stream_id(server.url(), "chat");
   REQUIRE(
       e2e::ssectl({"connections", "kick", id, "--server", server.url(), "--token", e2e::kDemoToken})
           .exit_code == 0);

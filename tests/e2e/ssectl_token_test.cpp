@@ -163,4 +163,10 @@ TEST_CASE("ssectl token --secret-file missing or empty exits 78 for jwt and insp
     CHECK(inspect.exit_code == 78);
     CHECK(inspect.err.find(file) != std::string::npos);
   }
+  // Key files are the same kind of input: a missing one is a configuration error too.
+  auto no_private =
+      e2e::ssectl({"token", "jwt", "--private-key", missing, "--user-id", "u", "--roles", "user"});
+  CHECK(no_private.exit_code == 78);
+  auto no_public = e2e::ssectl({"token", "inspect", token, "--public-key", missing});
+  CHECK(no_public.exit_code == 78);
 }

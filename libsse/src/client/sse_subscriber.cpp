@@ -42,13 +42,16 @@ int64_t SseSubscriber::remaining_ms() const {
 }
 
 bool SseSubscriber::sleep_until_retry(int64_t delay_ms) {
-  const int64_t left = remaining_ms();
-  if (left <= delay_ms) {
-    sleeper_.sleep_ms(std::max<int64_t>(left, 0));
-    return false;
+  // With keep_going, in slices of poll_ms, so that it can end a long backoff.
+  const int64_t slice =
+      callbacks_.keep_going ? options_.poll_ms : std::numeric_limits<int64_t>::max();
+  const int64_t until =
+      clock_.steady_ms() + std::min(delay_ms, std::max<int64_t>(remaining_ms(), 0));
+  for (int64_t left = until - clock_.steady_ms(); left > 0; left = until - clock_.steady_ms()) {
+    if (callbacks_.keep_going && !callbacks_.keep_going()) return true;  // run() sees it next
+    sleeper_.sleep_ms(std::min(left, slice));
   }
-  sleeper_.sleep_ms(delay_ms);
-  return true;
+  return remaining_ms() > 0;
 }
 
 SseSubscriber::Pump SseSubscriber::pump(SseConnection& connection, std::string* why) {

@@ -131,6 +131,9 @@ void WriterLoop::close_stream(StreamId id, CloseReason reason) {
   std::unique_ptr<Stream> stream = std::move(it->second);
   streams_.erase(it);
   stream_count_.store(streams_.size(), std::memory_order_relaxed);
+  // Counted before the socket closes: a client that saw the close finds it
+  // in /metrics.
+  metrics_.count(reason);
   if (stream->socket.valid()) {
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, stream->fd(), nullptr);
     stream->socket.shutdown_and_close();
@@ -138,7 +141,6 @@ void WriterLoop::close_stream(StreamId id, CloseReason reason) {
   stream->stats->queued.store(0, Metrics::relaxed);
   stream->stats->queued_bytes.store(0, Metrics::relaxed);
   loop_queued_bytes_ -= stream->queued_bytes;
-  metrics_.count(reason);
   on_closed_(id, reason);
 }
 

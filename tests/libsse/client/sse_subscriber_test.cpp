@@ -300,3 +300,15 @@ TEST_CASE("each open gets the connect timeout, cut to what the deadline leaves",
   CHECK(outcome.end == sse::SubscribeEnd::kDeadline);
   CHECK(f.connector.timeouts == std::vector<int64_t>{2000, 1500});
 }
+
+TEST_CASE("subscriber backs off in slices that keep_going can end", "[client][subscriber]") {
+  Fixture f;
+  f.connector.attempts.push_back({{}, {}, ""});  // opens, then the server closes it
+  int asked = 0;
+  f.keep_going = [&asked] { return ++asked < 4; };
+  sse::SubscriberOptions options;
+  options.poll_ms = 100;
+  auto outcome = f.run(options);  // the backoff is 1000 ms: stopped after 300 of them
+  CHECK(outcome.end == sse::SubscribeEnd::kStopped);
+  CHECK(f.sleeper.slept == std::vector<int64_t>{100, 100, 100});
+}

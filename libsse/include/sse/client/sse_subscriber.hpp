@@ -100,8 +100,9 @@ struct SubscriberCallbacks {
   std::function<void(const ReconnectInfo&)> on_reconnecting;  // optional
   // A comment line's text (": caught-up" -> "caught-up"). Return false to stop. Optional.
   std::function<bool(std::string_view)> on_comment;
-  // Asked after every read and at least every poll_ms while a stream is open;
-  // false stops the subscription (kStopped). Optional.
+  // Asked after every read, at least every poll_ms while a stream is open or
+  // a reconnect waits (not during an open: that takes up to
+  // connect_timeout_ms); false stops the subscription (kStopped). Optional.
   std::function<bool()> keep_going;
 };
 
