@@ -192,9 +192,10 @@ void add_watch_options(CLI::App& command, WatchFlags& flags) {
       ->type_name("DUR");
 }
 
-StreamWatch::StreamWatch(Context& ctx, const WatchFlags& flags, int64_t need,
+StreamWatch::StreamWatch(Context& ctx, std::string command, const WatchFlags& flags, int64_t need,
                          std::optional<std::chrono::milliseconds> timeout)
-    : ctx_(ctx), flags_(flags), need_(need), timeout_(timeout) {
+    : ctx_(ctx), command_(std::move(command)), flags_(flags), need_(need), timeout_(timeout) {
+  if (timeout_) deadline_ms_ = SystemClock::instance().steady_ms() + timeout_->count();
   const std::vector<Channel> channels = parse_streams(flags.streams);
   if (!flags.room.empty() && !has(channels, Channel::kChat)) {
     fail(kExitUsage, "--room only applies to the chat stream");
@@ -236,14 +237,20 @@ StreamWatch::~StreamWatch() = default;
 void StreamWatch::find_start_id() {
   start_id_ = flags_.last_event_id;
   ClientOptions options = ctx_.client_options();
-  options.timeout = timeout_ ? std::min(connect_timeout_, *timeout_) : connect_timeout_;
+  options.timeout = connect_timeout_;
+  if (deadline_ms_) {
+    const int64_t left = std::max<int64_t>(*deadline_ms_ - SystemClock::instance().steady_ms(), 1);
+    options.timeout = std::min(options.timeout, std::chrono::milliseconds(left));
+  }
   auto status = HttpClient(options).get(std::string(api::kStatusPath));
   if (!status && status.error().kind == ClientErrorKind::kTimeout) {
-    WatchOutcome timed_out;
-    timed_out.end = timeout_ && *timeout_ <= connect_timeout_ ? WatchOutcome::kDeadline
-                                                              : WatchOutcome::kRefused;
-    timed_out.error = status.error();
-    fail_for(timed_out, "the watch");
+    if (deadline_ms_ && SystemClock::instance().steady_ms() >= *deadline_ms_) {
+      fail_for(WatchOutcome{WatchOutcome::kDeadline, std::nullopt, 0});
+    }
+    fail(kExitUnavailable,
+         fmt::format("no answer from the server within --connect-timeout {}; raise "
+                     "--connect-timeout or check the server",
+                     format_duration(connect_timeout_)));
   }
   if (!status) ctx_.fail_request(status.error());
   auto object = parse_json_object(status->body);
@@ -313,12 +320,22 @@ class StreamWatch::Follower {
     last_id_ = event.last_event_id;
     auto parsed = parse_json_object(event.data);
     const Poco::JSON::Object::Ptr data = parsed ? *parsed : Poco::JSON::Object::Ptr();
-    if (own_arrival_pending_ && event.type == ev::kUserJoined &&
-        field_text(data, "userId") == c_.watch.own_user_id_) {
-      own_arrival_pending_ = false;  // the server announcing this very stream
-      return !c_.shared.stopping();
-    }
+    if (is_own_presence(event.type, data)) return !c_.shared.stopping();
     return c_.shared.on_event(target_.channel, event, data, has_id);
+  }
+
+  // The server announcing this very stream in its room (the first own
+  // user-joined after an open), or, replayed after a reconnect, the
+  // departure of the connection it replaced (the first own user-left before that).
+  bool is_own_presence(const std::string& type, const Poco::JSON::Object::Ptr& data) {
+    if (!own_arrival_pending_ || field_text(data, "userId") != c_.watch.own_user_id_) return false;
+    if (type == ev::kUserLeft && own_departure_pending_) {
+      own_departure_pending_ = false;
+      return true;
+    }
+    if (type != ev::kUserJoined) return false;
+    own_arrival_pending_ = own_departure_pending_ = false;
+    return true;
   }
 
   bool on_comment(std::string_view text) {
@@ -330,6 +347,7 @@ class StreamWatch::Follower {
   void on_open(const StreamOpenInfo& info) {
     // Opening a room's chat stream announces its user there, once per open.
     own_arrival_pending_ = target_.channel == Channel::kChat && !c_.watch.own_user_id_.empty();
+    own_departure_pending_ = own_arrival_pending_ && info.attempt > 1;
     if (info.attempt > 1) {
       out().notice(info.last_event_id.empty()
                        ? fmt::format("reconnected to {}", target_.path)
@@ -359,12 +377,12 @@ class StreamWatch::Follower {
   const Target& target_;
   std::string last_id_;
   bool own_arrival_pending_ = false;
+  bool own_departure_pending_ = false;
 };
 
 WatchOutcome StreamWatch::run(const std::function<void()>& on_open,
                               const std::function<bool()>& keep_going) {
   Shared shared(ctx_.out(), *filter_, need_, targets_.size() > 1, !flags_.no_reconnect);
-  if (timeout_) deadline_ms_ = SystemClock::instance().steady_ms() + timeout_->count();
   std::atomic<size_t> opened{0};
   std::atomic<size_t> caught_up{0};
   std::atomic<bool> output_closed{false};
@@ -431,7 +449,8 @@ WatchOutcome StreamWatch::run(const std::function<void()>& on_open,
   return outcome;
 }
 
-void StreamWatch::fail_for(const WatchOutcome& outcome, const std::string& what) const {
+void StreamWatch::fail_for(const WatchOutcome& outcome) const {
+  const std::string& what = command_;
   const std::string progress = this->progress(outcome.counted);
   const std::string timed_out =
       fmt::format("{} timed out after {} with {}; raise --timeout", what,

@@ -6,7 +6,9 @@
 // those that count:
 // - only events from the log (they carry an id) that pass every filter, and
 //   heartbeats when --event heartbeat asks for them;
-// - never the tail's own user-joined / user-left (chat): its own arrival;
+// - never the tail's own arrival in its --room (the first user-joined of its
+//   user after each connection), nor, after a reconnect, its own departure
+//   (the first user-left of its user replayed before that);
 // - never the shutdown farewell (a maintenance event without an id): the
 //   stream ends after it, and the watch reconnects.
 
@@ -65,7 +67,9 @@ class StreamWatch {
   // so a reconnect before any event came still resumes from there and
   // nothing published since the watch began is missed. `need` is how many
   // counted events end the watch (0: none, run until something else does).
-  StreamWatch(Context& ctx, const WatchFlags& flags, int64_t need,
+  // `command` ("tail", "wait") names the watch in messages; `timeout` (the
+  // whole watch, the first request included) starts now.
+  StreamWatch(Context& ctx, std::string command, const WatchFlags& flags, int64_t need,
               std::optional<std::chrono::milliseconds> timeout);
   ~StreamWatch();
 
@@ -78,11 +82,14 @@ class StreamWatch {
   // "2 of 3 events" or "2 events", for messages.
   std::string progress(int64_t counted) const;
 
+  // When --timeout ends the watch, on the steady clock (nullopt: never).
+  std::optional<int64_t> deadline_ms() const { return deadline_ms_; }
+
   // Ends the command for an outcome that is not success: kExitTimeout for
   // the deadline, kExitUnavailable for a stream that could not be opened in
   // --connect-timeout or streams that closed first, the request's code for a
-  // refusal. `what` names the command ("tail").
-  [[noreturn]] void fail_for(const WatchOutcome& outcome, const std::string& what) const;
+  // refusal.
+  [[noreturn]] void fail_for(const WatchOutcome& outcome) const;
 
  private:
   struct Target {
@@ -94,10 +101,11 @@ class StreamWatch {
   void find_start_id();
 
   Context& ctx_;
+  const std::string command_;
   const WatchFlags& flags_;
   int64_t need_;
   std::optional<std::chrono::milliseconds> timeout_;
-  std::optional<int64_t> deadline_ms_;  // set by run(), on the steady clock
+  std::optional<int64_t> deadline_ms_;
   std::vector<Target> targets_;
   std::unique_ptr<EventFilter> filter_;
   std::chrono::milliseconds connect_timeout_{10000};

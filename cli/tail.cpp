@@ -9,7 +9,7 @@ namespace sse::cli {
 namespace {
 
 int run_tail(Context& ctx, const WatchFlags& flags) {
-  StreamWatch watch(ctx, flags, flags.count, ctx.settings().timeout);
+  StreamWatch watch(ctx, "tail", flags, flags.count, ctx.settings().timeout);
   const WatchOutcome outcome = watch.run({}, {});
   switch (outcome.end) {
     case WatchOutcome::kCounted:
@@ -21,7 +21,7 @@ int run_tail(Context& ctx, const WatchFlags& flags) {
     default:
       break;
   }
-  watch.fail_for(outcome, "tail");
+  watch.fail_for(outcome);
 }
 
 }  // namespace

@@ -64,10 +64,20 @@ class Child {
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
     posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+    // Its own group; SIGPIPE (which ssectl ignores), SIGINT, SIGTERM and
+    // SIGHUP back at their defaults, nothing blocked: a shell cannot undo a
+    // signal ignored at its start.
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setflags(
+        &attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     posix_spawnattr_setpgroup(&attributes, 0);
+    sigset_t defaults, none;
+    sigemptyset(&defaults);
+    for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP}) sigaddset(&defaults, sig);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setsigmask(&attributes, &none);
     const int error = posix_spawnp(&pid_, args[0], &actions, &attributes, args.data(), environ);
     posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
@@ -90,17 +100,8 @@ class Child {
     std::lock_guard lock(mu_);
     if (!started_ || exited_) return exited_ || !problem_.empty();
     if (pid_ < 0) return true;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
-    exited_ = true;
-    pid_ = -1;
-    g_command_group = 0;
-    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-      problem_ = fmt::format("COMMAND exited with status {}", WEXITSTATUS(status));
-    } else if (WIFSIGNALED(status)) {
-      problem_ = fmt::format("COMMAND was killed by signal {} ({})", WTERMSIG(status),
-                             strsignal(WTERMSIG(status)));
-    }
+    if (!has_exited()) return false;
+    record(reap(false));
     return true;
   }
 
@@ -119,18 +120,44 @@ class Child {
     std::lock_guard lock(mu_);
     if (pid_ < 0) return;
     ::kill(-pid_, SIGTERM);
-    bool reaped = false;
-    for (int i = 0; i < 20 && !reaped; ++i) {
-      reaped = ::waitpid(pid_, nullptr, WNOHANG) == pid_;
-      if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(kChildPollMs));
+    for (int i = 0; i < 20 && !has_exited(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(kChildPollMs));
     }
-    ::kill(-pid_, SIGKILL);  // what is left of the group
-    if (!reaped) ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-    g_command_group = 0;
+    (void)reap(true);
   }
 
  private:
+  // Whether the child has exited, leaving it a zombie: its pid, and so its
+  // group's id, cannot be reused until reap().
+  bool has_exited() const {
+    siginfo_t info{};
+    return ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           info.si_pid == pid_;
+  }
+
+  // Reaps the child (waiting for it); its wait status. With `kill_group`,
+  // first kills what is left of the group, while its id is still the
+  // zombie's or the running child's. A COMMAND that exited by itself keeps
+  // what it left in the background.
+  int reap(bool kill_group) {
+    g_command_group = 0;
+    if (kill_group) ::kill(-pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    exited_ = true;
+    return status;
+  }
+
+  void record(int status) {
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+      problem_ = fmt::format("COMMAND exited with status {}", WEXITSTATUS(status));
+    } else if (WIFSIGNALED(status)) {
+      problem_ = fmt::format("COMMAND was killed by signal {} ({})", WTERMSIG(status),
+                             strsignal(WTERMSIG(status)));
+    }
+  }
+
   std::mutex mu_;
   pid_t pid_ = -1;
   bool started_ = false;
@@ -142,12 +169,11 @@ int run_wait(Context& ctx, const WaitFlags& flags) {
   if (flags.watch.no_follow) {
     fail(kExitUsage, "wait has no --no-follow: it waits for an event; use tail --no-follow");
   }
-  std::signal(SIGINT, end_command_and_exit);
-  std::signal(SIGTERM, end_command_and_exit);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, end_command_and_exit);
   const int64_t need = flags.watch.count > 0 ? flags.watch.count : 1;
   const std::chrono::milliseconds timeout = ctx.settings().timeout.value_or(kDefaultWaitTimeout);
-  const int64_t deadline = SystemClock::instance().steady_ms() + timeout.count();
-  StreamWatch watch(ctx, flags.watch, need, timeout);
+  StreamWatch watch(ctx, "wait", flags.watch, need, timeout);
+  const int64_t deadline = *watch.deadline_ms();  // one for the streams and COMMAND
   Child child;
   const bool has_command = !flags.command.empty();
   auto on_open = [&] {
@@ -165,7 +191,7 @@ int run_wait(Context& ctx, const WaitFlags& flags) {
   }
   if (outcome.end != WatchOutcome::kCounted) {
     child.terminate();
-    watch.fail_for(outcome, "wait");
+    watch.fail_for(outcome);
   }
   // The event came first (before every stream was open, COMMAND has not
   // even started): COMMAND still has to run, finish, and succeed.

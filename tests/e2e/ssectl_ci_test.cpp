@@ -4,6 +4,9 @@
 // from a refusal, mistyped commands, --config.
 
 #include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -62,9 +65,11 @@ TEST_CASE("ssectl tail --count counts neither its own arrival nor the farewell",
   CHECK(own.out.empty());
   CHECK(own.err.find("timed out after 1s with 0 of 1 events") != std::string::npos);
 
-  // Another user's arrival counts.
-  auto joined = e2e::ssectl_child({"tail", "chat", "--room", "ci", "--count", "1", "-o", "json",
-                                   "--server", server.url(), "--token", e2e::kDemoToken});
+  // Another user's arrival counts. (--event user-joined: the first tail's
+  // departure may be logged after this tail started.)
+  auto joined =
+      e2e::ssectl_child({"tail", "chat", "--room", "ci", "--event", "user-joined", "--count", "1",
+                         "-o", "json", "--server", server.url(), "--token", e2e::kDemoToken});
   REQUIRE(e2e::wait_for_streams(server.port(), 1, "chat"));
   e2e::SseClient bob(server.port(), "/chat/stream?room=ci",
                      {{"Authorization", "Bearer " + e2e::user_token("bob")}});
@@ -277,12 +282,13 @@ TEST_CASE("ssectl tail's connect attempt has its own timeout", "[ssectl][ci]") {
   auto connect = e2e::ssectl({"tail", "realtime", "--server", url, "--token", e2e::kDemoToken,
                               "--connect-timeout", "300ms", "--timeout", "1h"});
   CHECK(connect.exit_code == 69);
-  CHECK(connect.err.find("within --connect-timeout 300ms") != std::string::npos);
+  CHECK(connect.err.find("no answer from the server within --connect-timeout 300ms") !=
+        std::string::npos);
 
   auto whole = e2e::ssectl({"tail", "realtime", "--server", url, "--token", e2e::kDemoToken,
                             "--connect-timeout", "1h", "--timeout", "300ms"});
   CHECK(whole.exit_code == 75);
-  CHECK(whole.err.find("timed out after 300ms") != std::string::npos);
+  CHECK(whole.err.find("tail timed out after 300ms") != std::string::npos);
 }
 
 TEST_CASE("ssectl names a mistyped command and suggests the nearest", "[ssectl][ci]") {
@@ -358,20 +364,36 @@ TEST_CASE("ssectl has no colour on a dumb terminal", "[ssectl][ci]") {
 TEST_CASE("ssectl wait watches several streams and runs COMMAND once all are open",
           "[ssectl][ci][wait]") {
   e2e::ServerProcess server({SSECTL_NO_STATUS_TICKS});
-  auto waited = ssectl_at(server, {"wait",      "notifications,chat",
-                                   "--room",    "ci",
-                                   "--match",   "message=hello",
-                                   "-o",        "json",
-                                   "--timeout", "30s",
-                                   "--",        e2e::ssectl_bin(),
-                                   "--server",  server.url(),
-                                   "--token",   e2e::kDemoToken,
-                                   "send",      "chat",
-                                   "--room",    "ci",
+  auto waited = ssectl_at(server, {"-v",
+                                   "wait",
+                                   "notifications,chat",
+                                   "--room",
+                                   "ci",
+                                   "--match",
+                                   "message=hello",
+                                   "-o",
+                                   "json",
+                                   "--timeout",
+                                   "30s",
+                                   "--",
+                                   e2e::ssectl_bin(),
+                                   "--server",
+                                   server.url(),
+                                   "--token",
+                                   e2e::kDemoToken,
+                                   "send",
+                                   "chat",
+                                   "--room",
+                                   "ci",
                                    "hello"});
   REQUIRE(waited.exit_code == 0);
   CHECK(e2e::count_of(waited.out, "\n") == 1);
   CHECK(waited.out.rfind("{\"channel\":\"chat\",", 0) == 0);
+  // COMMAND started after both streams had connected.
+  const size_t running = waited.err.find("every stream is open; running");
+  REQUIRE(running != std::string::npos);
+  CHECK(waited.err.find("connected to /notifications/stream") < running);
+  CHECK(waited.err.find("connected to /chat/stream") < running);
 
   auto no_follow = ssectl_at(server, {"wait", "realtime", "--last-event-id", "0", "--no-follow"});
   CHECK(no_follow.exit_code == 64);
@@ -379,16 +401,66 @@ TEST_CASE("ssectl wait watches several streams and runs COMMAND once all are ope
 
 TEST_CASE("ssectl tail dropped before its first event still gets what came meanwhile",
           "[ssectl][ci]") {
-  e2e::ServerProcess server({SSECTL_NO_STATUS_TICKS, {"SSE_LIMITS_RETRY", "1500ms"}});
+  e2e::ServerProcess server({SSECTL_NO_STATUS_TICKS, {"SSE_LIMITS_RETRY", "3s"}});
   auto tail = e2e::ssectl_child({"-o", "json", "tail", "realtime", "--count", "1", "--server",
                                  server.url(), "--token", e2e::kDemoToken});
   REQUIRE(e2e::wait_for_streams(server.port(), 1, "realtime"));
   const std::string id = e2e::first_stream_id(server.url(), "realtime");
   REQUIRE(ssectl_at(server, {"connections", "kick", id}).exit_code == 0);
-  // Published while the tail waits out the server's retry: (1.5 s). The tail
+  // Published while the tail waits out the server's retry: (3 s). The tail
   // had no event yet; it resumes from the newest id it was started at.
   const std::string away = publish_update(server, "away", "{}");
   REQUIRE(tail->wait(30s) == 0);
   CHECK(e2e::json_string(tail->out(), "id") == away);
   CHECK(tail->err().find("reconnected") != std::string::npos);
+}
+
+TEST_CASE("ssectl wait runs COMMAND even when the event came first", "[ssectl][ci][wait]") {
+  e2e::ServerProcess server({SSECTL_NO_STATUS_TICKS});
+  REQUIRE(ssectl_at(server, {"send", "chat", "--room", "ci", "early"}).exit_code == 0);
+  e2e::TempDir dir;
+  const std::string ran = (dir.path() / "ran").string();
+  // The replayed message may come before the second stream is open.
+  auto waited =
+      ssectl_at(server, {"wait", "chat,notifications", "--room", "ci", "--event", "message",
+                         "--last-event-id", "0", "--timeout", "30s", "--", "touch", ran});
+  CHECK(waited.exit_code == 0);
+  CHECK(std::filesystem::exists(ran));
+}
+
+TEST_CASE("SIGTERM to ssectl wait ends COMMAND's process group too", "[ssectl][ci][wait]") {
+  e2e::ServerProcess server({SSECTL_NO_STATUS_TICKS});
+  e2e::TempDir dir;
+  const std::string pid_file = (dir.path() / "pid").string();
+  auto waited =
+      e2e::ssectl_child({"--server", server.url(), "--token", e2e::kDemoToken, "wait", "realtime",
+                         "--", "sh", "-c", "echo $$ > " + pid_file + "; exec sleep 300"});
+  // COMMAND writes its pid once ssectl has started it.
+  auto read_pid = [&] {
+    std::ifstream in(pid_file);
+    std::string pid;
+    std::getline(in, pid);
+    return pid;
+  };
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (read_pid().empty() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(20ms);
+  }
+  const std::string pid = read_pid();
+  REQUIRE(!pid.empty());
+  waited->signal(SIGTERM);
+  CHECK(waited->wait(30s) == 143);
+  // The command is gone (or a zombie waiting for init), not left sleeping.
+  auto sleeping = [&] {
+    std::ifstream stat("/proc/" + pid + "/stat");
+    std::string fields;
+    std::getline(stat, fields);
+    const size_t paren = fields.rfind(')');
+    return paren != std::string::npos && paren + 2 < fields.size() && fields[paren + 2] != 'Z';
+  };
+  const auto gone_by = std::chrono::steady_clock::now() + 30s;
+  while (sleeping() && std::chrono::steady_clock::now() < gone_by) {
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK(!sleeping());
 }
