@@ -23,6 +23,16 @@ e2e::CommandResult ssectl_at(const e2e::ServerProcess& server, std::vector<std::
   return e2e::ssectl(args);
 }
 
+// `ssectl wait ARGS... -- ssectl --server … --token … COMMAND...`: a wait
+// whose COMMAND is ssectl itself, against the same server.
+e2e::CommandResult wait_for(const e2e::ServerProcess& server, std::vector<std::string> wait_args,
+                            const std::vector<std::string>& command) {
+  wait_args.insert(wait_args.end(),
+                   {"--", e2e::ssectl_bin(), "--server", server.url(), "--token", e2e::kDemoToken});
+  wait_args.insert(wait_args.end(), command.begin(), command.end());
+  return ssectl_at(server, wait_args);
+}
+
 std::string publish_update(const e2e::ServerProcess& server, const std::string& entity_id,
                            const std::string& data) {
   auto sent = ssectl_at(server, {"send", "update", "--entity-type", "user", "--entity-id",
@@ -118,30 +128,11 @@ TEST_CASE("ssectl wait runs COMMAND once the stream is live and prints the event
   // stream opening and COMMAND running in which the event could be missed.
   for (int round = 0; round < 10; ++round) {
     const std::string entity = "build-" + std::to_string(round);
-    auto waited = ssectl_at(server, {"wait",
-                                     "realtime",
-                                     "--match",
-                                     "entityId=" + entity,
-                                     "-o",
-                                     "json",
-                                     "--timeout",
-                                     "30s",
-                                     "--",
-                                     e2e::ssectl_bin(),
-                                     "--server",
-                                     server.url(),
-                                     "--token",
-                                     e2e::kDemoToken,
-                                     "send",
-                                     "update",
-                                     "--entity-type",
-                                     "build",
-                                     "--entity-id",
-                                     entity,
-                                     "--action",
-                                     "update",
-                                     "--data",
-                                     R"({"status":"done"})"});
+    auto waited = wait_for(
+        server,
+        {"wait", "realtime", "--match", "entityId=" + entity, "-o", "json", "--timeout", "30s"},
+        {"send", "update", "--entity-type", "build", "--entity-id", entity, "--action", "update",
+         "--data", R"({"status":"done"})"});
     REQUIRE(waited.exit_code == 0);
     CHECK(e2e::count_of(waited.out, "\n") == 1);
     CHECK(waited.out.find("\"entityId\":\"" + entity + "\"") != std::string::npos);
@@ -364,28 +355,10 @@ TEST_CASE("ssectl has no colour on a dumb terminal", "[ssectl][ci]") {
 TEST_CASE("ssectl wait watches several streams and runs COMMAND once all are open",
           "[ssectl][ci][wait]") {
   e2e::ServerProcess server({SSECTL_NO_STATUS_TICKS});
-  auto waited = ssectl_at(server, {"-v",
-                                   "wait",
-                                   "notifications,chat",
-                                   "--room",
-                                   "ci",
-                                   "--match",
-                                   "message=hello",
-                                   "-o",
-                                   "json",
-                                   "--timeout",
-                                   "30s",
-                                   "--",
-                                   e2e::ssectl_bin(),
-                                   "--server",
-                                   server.url(),
-                                   "--token",
-                                   e2e::kDemoToken,
-                                   "send",
-                                   "chat",
-                                   "--room",
-                                   "ci",
-                                   "hello"});
+  auto waited = wait_for(server,
+                         {"-v", "wait", "notifications,chat", "--room", "ci", "--match",
+                          "message=hello", "-o", "json", "--timeout", "30s"},
+                         {"send", "chat", "--room", "ci", "hello"});
   REQUIRE(waited.exit_code == 0);
   CHECK(e2e::count_of(waited.out, "\n") == 1);
   CHECK(waited.out.rfind("{\"channel\":\"chat\",", 0) == 0);
