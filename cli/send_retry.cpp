@@ -1,7 +1,5 @@
 #include "send_retry.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
 namespace sse::cli {
@@ -30,10 +28,6 @@ bool send_may_retry(const ClientError& error) {
   return false;
 }
 
-int64_t send_retry_delay_ms(const ClientError& error, ReconnectBackoff& backoff) {
-  return std::max(backoff.next_delay_ms(), error.retry_after_s * 1000);
-}
-
 Result<HttpResponse, ClientError> post_with_retries(const HttpClient& client,
                                                     const std::string& target,
                                                     const std::string& json, const RetryPlan& plan,
@@ -42,7 +36,7 @@ Result<HttpResponse, ClientError> post_with_retries(const HttpClient& client,
   for (int retry = 1;; ++retry) {
     auto response = client.post_json(target, json);
     if (response || retry > plan.retries || !send_may_retry(response.error())) return response;
-    const int64_t delay_ms = send_retry_delay_ms(response.error(), backoff);
+    const int64_t delay_ms = backoff.next_delay_ms(response.error().retry_after_s * 1000);
     out.notice(fmt::format("{}{}; retry {} of {} in {:.1f} s",
                            plan.where.empty() ? "" : plan.where + ": ",
                            failure_text(response.error()), retry, plan.retries,

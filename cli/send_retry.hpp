@@ -19,17 +19,14 @@ namespace sse::cli {
 // True for 429, 503 and an unreachable server.
 bool send_may_retry(const ClientError& error);
 
-// The wait before the next attempt: the backoff's delay (1 s doubling to 30 s,
-// full jitter), never less than the Retry-After the server sent.
-int64_t send_retry_delay_ms(const ClientError& error, ReconnectBackoff& backoff);
-
 struct RetryPlan {
   int retries = 0;    // attempts after the first (--retry); 0: one attempt
   std::string where;  // "" or "stdin line 3": prefixes the notices
 };
 
 // POSTs `json` to `target`, then again after each retryable failure, at most
-// plan.retries more times, each retry announced by a notice on `out`. The 2xx
+// plan.retries more times, each retry announced by a notice on `out`, after
+// ReconnectBackoff's delay (never less than the server's Retry-After). The 2xx
 // response, or the last failure (for Context::fail_request). `sleeper` does
 // the waiting (tests inject one that does not sleep).
 Result<HttpResponse, ClientError> post_with_retries(const HttpClient& client,

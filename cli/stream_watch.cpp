@@ -86,10 +86,7 @@ class Shared {
     print(channel, event, data, has_id);
     // Events without an id (heartbeats) count only when --event asked for them.
     const bool counts = has_id || filter_.names(event.type);
-    if (counts && ++counted_ >= need_ && need_ > 0) {
-      counted_all_ = true;
-      stop_ = true;
-    }
+    if (counts && ++counted_ >= need_ && need_ > 0) stop_ = true;
     return !stop_;
   }
 
@@ -113,7 +110,7 @@ class Shared {
   }
   bool counted_all() {
     std::lock_guard lock(mu_);
-    return counted_all_;
+    return need_ > 0 && counted_ >= need_;
   }
   int64_t counted() {
     std::lock_guard lock(mu_);
@@ -130,7 +127,7 @@ class Shared {
                             : format_event_text(event, data, out_));
         break;
       case OutputFormat::kJson:
-        out_.print(format_event_json(event, has_id, name));
+        out_.print(format_event_json(event, data, has_id, name));
         break;
       case OutputFormat::kRaw:
         out_.write(format_event_raw(event, has_id));
@@ -145,7 +142,6 @@ class Shared {
   const bool reconnects_;
   std::mutex mu_;
   bool stop_ = false;
-  bool counted_all_ = false;
   int64_t counted_ = 0;
   std::optional<Failure> failure_;
 };
@@ -243,16 +239,7 @@ void StreamWatch::find_start_id() {
     options.timeout = std::min(options.timeout, std::chrono::milliseconds(left));
   }
   auto status = HttpClient(options).get(std::string(api::kStatusPath));
-  if (!status && status.error().kind == ClientErrorKind::kTimeout) {
-    if (deadline_ms_ && SystemClock::instance().steady_ms() >= *deadline_ms_) {
-      fail_for(WatchOutcome{WatchOutcome::kDeadline, std::nullopt, 0});
-    }
-    fail(kExitUnavailable,
-         fmt::format("no answer from the server within --connect-timeout {}; raise "
-                     "--connect-timeout or check the server",
-                     format_duration(connect_timeout_)));
-  }
-  if (!status) ctx_.fail_request(status.error());
+  if (!status) fail_for(WatchOutcome{WatchOutcome::kRefused, status.error(), 0});
   auto object = parse_json_object(status->body);
   const std::string newest = object ? field_text(*object, "lastEventId") : "";
   if (!all_digits(newest)) return;  // a server that does not say: "from now" is all there is
@@ -460,14 +447,13 @@ void StreamWatch::fail_for(const WatchOutcome& outcome) const {
       fail(kExitTimeout, timed_out);
     case WatchOutcome::kRefused:
       if (outcome.error->kind == ClientErrorKind::kTimeout) {
-        // The attempt had min(--connect-timeout, what --timeout left): say which ran out.
+        // Each request had min(--connect-timeout, what --timeout left): say which ran out.
         if (deadline_ms_ && SystemClock::instance().steady_ms() >= *deadline_ms_) {
           fail(kExitTimeout, timed_out);
         }
-
         fail(kExitUnavailable,
-             fmt::format("could not open the stream within --connect-timeout {}; is the server "
-                         "overloaded? Raise --connect-timeout or check the server",
+             fmt::format("no answer from the server within --connect-timeout {}; raise "
+                         "--connect-timeout or check the server",
                          format_duration(connect_timeout_)));
       }
       ctx_.fail_request(*outcome.error);

@@ -104,15 +104,19 @@ std::string format_event_text(const wire::ParsedEvent& event, const Object::Ptr&
   return line;
 }
 
-std::string format_event_json(const wire::ParsedEvent& event, bool has_id,
+std::string format_event_json(const wire::ParsedEvent& event, const Object::Ptr& data, bool has_id,
                               std::string_view channel) {
-  auto parsed = parse_json(event.data);
   // Valid one-line JSON is kept as the server wrote it (key order included).
-  std::string data = json_quote(event.data);
-  if (parsed) data = event.data.find('\n') == std::string::npos ? event.data : to_json(*parsed);
+  std::string text = json_quote(event.data);
+  const bool one_line = event.data.find('\n') == std::string::npos;
+  if (data) {
+    text = one_line ? event.data : to_json(data);
+  } else if (auto parsed = parse_json(event.data)) {
+    text = one_line ? event.data : to_json(*parsed);
+  }
   return fmt::format(
       R"({{"channel":{},"id":{},"event":{},"data":{}}})", json_quote(std::string(channel)),
-      has_id ? json_quote(event.last_event_id) : "null", json_quote(event.type), data);
+      has_id ? json_quote(event.last_event_id) : "null", json_quote(event.type), text);
 }
 
 std::string format_event_raw(const wire::ParsedEvent& event, bool has_id) {

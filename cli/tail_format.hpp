@@ -27,8 +27,10 @@ std::string format_event_text(const wire::ParsedEvent& event, const Poco::JSON::
 
 // json: {"channel":"chat","id":"7","event":"message","data":<data parsed as
 // JSON, else a string>}; "id" is null for events that carried none (heartbeats).
-std::string format_event_json(const wire::ParsedEvent& event, bool has_id,
-                              std::string_view channel);
+// `data` is the data parsed as an object (null when it is none: it is then
+// parsed here, as any JSON value).
+std::string format_event_json(const wire::ParsedEvent& event, const Poco::JSON::Object::Ptr& data,
+                              bool has_id, std::string_view channel);
 
 // raw: the event in SSE wire form, blank line included.
 std::string format_event_raw(const wire::ParsedEvent& event, bool has_id);

@@ -53,7 +53,7 @@ class Child {
  public:
   ~Child() { terminate(); }
 
-  // Starts `argv`; on failure the reason is kept for finished().
+  // Starts `argv`; on failure the reason is kept for failed() and problem().
   void start(const std::vector<std::string>& argv) {
     std::lock_guard lock(mu_);
     std::vector<char*> args;
@@ -95,11 +95,12 @@ class Child {
     return started_;
   }
 
-  // Reaps the child if it has exited; true once it has (or never ran).
+  // Reaps the child if it has exited; true once it has, or could not be
+  // started (false before start()).
   bool poll() {
     std::lock_guard lock(mu_);
-    if (!started_ || exited_) return exited_ || !problem_.empty();
-    if (pid_ < 0) return true;
+    if (!started_) return false;
+    if (exited_ || pid_ < 0) return true;
     if (!has_exited()) return false;
     record(reap(false));
     return true;

@@ -20,7 +20,7 @@ int64_t ReconnectBackoff::next_bound_ms() const {
   return std::min(bound, max_ms_);
 }
 
-int64_t ReconnectBackoff::next_delay_ms() {
+int64_t ReconnectBackoff::next_delay_ms(int64_t at_least_ms) {
   const int64_t bound = next_bound_ms();
   ++failures_;
   int64_t random_part = 0;
@@ -29,7 +29,7 @@ int64_t ReconnectBackoff::next_delay_ms() {
   } else {
     random_part = std::uniform_int_distribution<int64_t>(0, bound)(random_);
   }
-  return server_retry_ms_ + random_part;
+  return std::max(server_retry_ms_ + random_part, at_least_ms);
 }
 
 }  // namespace sse

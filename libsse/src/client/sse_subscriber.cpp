@@ -114,7 +114,7 @@ SubscribeOutcome SseSubscriber::run() {
     }
     // WHATWG HTML 9.2.6: retry: sets the reconnection time.
     if (auto retry = parser_.retry_ms()) backoff_.set_server_retry_ms(*retry);
-    const int64_t delay = std::max(backoff_.next_delay_ms(), at_least_ms);
+    const int64_t delay = backoff_.next_delay_ms(at_least_ms);
     if (callbacks_.on_reconnecting) callbacks_.on_reconnecting({delay, reason});
     if (!sleep_until_retry(delay)) return outcome(SubscribeEnd::kDeadline);
     if (callbacks_.keep_going && !callbacks_.keep_going()) return outcome(SubscribeEnd::kStopped);

@@ -72,3 +72,9 @@ TEST_CASE("the default jitter spreads delays over the whole bound", "[client][ba
   CHECK(low > 0);
   CHECK(high > 0);
 }
+
+TEST_CASE("a Retry-After is the least delay", "[client][backoff]") {
+  sse::ReconnectBackoff backoff = at_bound();
+  CHECK(backoff.next_delay_ms(5000) == 5000);  // bound 1 s: Retry-After wins
+  CHECK(backoff.next_delay_ms(1000) == 2000);  // bound 2 s: the backoff wins
+}

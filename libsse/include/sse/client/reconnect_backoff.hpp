@@ -30,9 +30,9 @@ class ReconnectBackoff {
   // The server's retry: value, the floor of every delay (clamped to the maximum).
   void set_server_retry_ms(int64_t ms);
 
-  // The delay before the next attempt: retry + jitter(min(max, initial * 2^failures));
-  // counts one more failure.
-  int64_t next_delay_ms();
+  // The delay before the next attempt: retry + jitter(min(max, initial * 2^failures)),
+  // and at least `at_least_ms` (a 429 or 503's Retry-After); counts one more failure.
+  int64_t next_delay_ms(int64_t at_least_ms = 0);
 
   // The backoff bound the next delay draws from (without the retry floor).
   int64_t next_bound_ms() const;
