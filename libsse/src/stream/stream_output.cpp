@@ -131,17 +131,18 @@ void WriterLoop::close_stream(StreamId id, CloseReason reason) {
   std::unique_ptr<Stream> stream = std::move(it->second);
   streams_.erase(it);
   stream_count_.store(streams_.size(), std::memory_order_relaxed);
-  // Counted before the socket closes: a client that saw the close finds it
-  // in /metrics.
+  stream->stats->queued.store(0, Metrics::relaxed);
+  stream->stats->queued_bytes.store(0, Metrics::relaxed);
+  loop_queued_bytes_ -= stream->queued_bytes;
+  // The server's account of the stream (metrics, the registry, the user's
+  // connection count, chat presence) is settled before the socket closes: a
+  // client that saw the close finds it settled, and may reconnect at once.
   metrics_.count(reason);
+  on_closed_(id, reason);
   if (stream->socket.valid()) {
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, stream->fd(), nullptr);
     stream->socket.shutdown_and_close();
   }
-  stream->stats->queued.store(0, Metrics::relaxed);
-  stream->stats->queued_bytes.store(0, Metrics::relaxed);
-  loop_queued_bytes_ -= stream->queued_bytes;
-  on_closed_(id, reason);
 }
 
 }  // namespace sse

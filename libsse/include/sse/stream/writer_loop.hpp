@@ -98,8 +98,10 @@ class LoopGuest {
 
 class WriterLoop {
  public:
-  // Called on the loop's thread, never on a poster's, after a stream that was
-  // added is closed (whatever the reason, shutdown included).
+  // Called on the loop's thread, never on a poster's, when a stream that was
+  // added is closed (whatever the reason, shutdown included): after it left
+  // the loop, before its socket closes, so that its client never sees the
+  // close before the server's account of it is settled.
   using ClosedCallback = std::function<void(StreamId, CloseReason)>;
 
   // Starts a loop and its thread. Fails (unavailable when the process is out
