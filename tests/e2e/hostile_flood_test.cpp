@@ -110,6 +110,8 @@ TEST_CASE("a flood past max_connections: exactly the limit gets in, the rest 429
   auto metrics = http(server.port(), "GET", "/metrics").body;
   CHECK(metrics.find("sse_rejections_total{reason=\"stream_limit_total\"}") != std::string::npos);
   open.clear();
+  // The places come back once the server has seen those clients go.
+  REQUIRE(wait_for_streams(server.port(), 0));
   expect_still_serving(server.port());
 }
 
