@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "config_keys.hpp"
+#include "sse/config/redis_url.hpp"
 #include "sse/config/toml_file.hpp"
 
 namespace sse {
@@ -190,6 +191,16 @@ Status check_combinations(Loader& loader) {
     return Error::invalid_argument(fmt::format(
         "{}: auth.jwt_secret_file: set together with auth.jwt_secret (set by {}); set only one",
         loader.origin("auth.jwt_secret_file"), loader.origin("auth.jwt_secret")));
+  }
+  if (!config.redis.password_file.empty()) {
+    // The key check parsed the URL already; only its password matters here.
+    const auto endpoint = parse_redis_url(config.redis.url);
+    if (endpoint && !endpoint->password.empty()) {
+      return Error::invalid_argument(fmt::format(
+          "{}: redis.password_file: set together with a password in redis.url (set by {}); "
+          "set only one",
+          loader.origin("redis.password_file"), loader.origin("redis.url")));
+    }
   }
   return {};
 }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "sse/config/duration.hpp"
+#include "sse/config/redis_url.hpp"
 
 namespace sse::detail {
 namespace {
@@ -217,8 +218,18 @@ Status check_log_level(const std::string& value) {
 }
 Status check_log_format(const std::string& value) { return one_of(value, {"text", "json"}); }
 Status check_redis_url(const std::string& value) {
-  if (value.rfind("redis://", 0) != 0) {
-    return Error::invalid_argument(fmt::format("must start with \"redis://\"; got \"{}\"", value));
+  if (auto endpoint = parse_redis_url(value); !endpoint) return endpoint.error();
+  return {};
+}
+Status check_key_prefix(const std::string& value) {
+  if (value.empty() || value.size() > 64) {
+    return Error::invalid_argument(fmt::format("must be 1 to 64 bytes, got {}", value.size()));
+  }
+  for (char c : value) {
+    if (c <= ' ' || c > '~') {
+      return Error::invalid_argument(
+          fmt::format("must be printable ASCII without spaces; got \"{}\"", value));
+    }
   }
   return {};
 }
@@ -311,7 +322,13 @@ const std::vector<KeySpec>& config_keys() {
       {"log", "format", StringKey{SSE_FIELD(log.format), check_log_format}},
       {"log", "access_log", BoolKey{SSE_FIELD(log.access_log)}},
 
-      {"redis", "url", StringKey{SSE_FIELD(redis.url), check_redis_url}},
+      {"redis", "url", StringKey{SSE_FIELD(redis.url), check_redis_url, false, redacted_redis_url}},
+      // Not together with a password in redis.url: checked in check_combinations (config.cpp).
+      {"redis", "password_file", StringKey{SSE_FIELD(redis.password_file)}},
+      {"redis", "key_prefix", StringKey{SSE_FIELD(redis.key_prefix), check_key_prefix}},
+      {"redis", "node_ttl",
+       DurationKey{SSE_FIELD(redis.node_ttl), false, std::chrono::hours(1),
+                   std::chrono::seconds(1)}},
   };
   return keys;
 }
@@ -371,6 +388,10 @@ Status apply_key(const KeySpec& key, const RawValue& raw, Config& config) {
           [&](const DurationKey& k) -> Status {
             auto value = read_duration(raw);
             if (!value) return value.error();
+            if (*value < k.min) {
+              return Error::invalid_argument(fmt::format(
+                  "must be at least {}, got {}", format_duration(k.min), format_duration(*value)));
+            }
             if (!k.zero_allowed && value->count() == 0)
               return Error::invalid_argument("must be greater than 0");
             if (*value > k.max) {

@@ -29,6 +29,9 @@ struct StringKey {
   FieldOf<std::string> field;
   Status (*check)(const std::string&) = nullptr;
   bool secret = false;  // not written by to_toml
+  // When set, to_toml writes redact(value) instead, with a comment when that
+  // differs from the value: for a value with a secret part (redis.url).
+  std::string (*redact)(std::string_view) = nullptr;
 };
 template <class T>
 struct IntegerKey {
@@ -47,6 +50,7 @@ struct DurationKey {  // a duration string, or a TOML integer of seconds
   FieldOf<std::chrono::milliseconds> field;
   bool zero_allowed;
   std::chrono::milliseconds max = std::chrono::milliseconds::max();
+  std::chrono::milliseconds min{0};  // below it: "must be at least", before zero_allowed
 };
 struct StringListKey {  // non-empty strings; "a,b" in the environment
   FieldOf<std::vector<std::string>> field;

@@ -72,12 +72,19 @@ std::string format_float(double value) {
 }
 
 // The key's current value in `config` as a TOML line, "idle_timeout = \"5m\"".
-// A secret that is set becomes a comment saying so.
+// A secret that is set becomes a comment saying so; a value with a secret
+// part is written redacted, with a comment saying so.
 std::string format_line(const KeySpec& key, const Config& config) {
   // The bindings hand out mutable references; this only reads through them.
   Config& fields = const_cast<Config&>(config);
   if (const auto* k = std::get_if<StringKey>(&key.binding); k && k->secret) {
     if (!k->field(fields).empty()) return fmt::format("# {} is set (not shown)", key.name);
+  }
+  if (const auto* k = std::get_if<StringKey>(&key.binding); k && k->redact) {
+    const std::string& value = k->field(fields);
+    if (std::string shown = k->redact(value); shown != value) {
+      return fmt::format("{} = {}  # its password is set (not shown)", key.name, quote(shown));
+    }
   }
   const std::string value = std::visit(
       Overloaded{

@@ -7,6 +7,7 @@
 //
 // Thread-safe. Its lock is a leaf: nothing is called while it is held.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
@@ -36,6 +37,12 @@ class AppendGate {
   void wait_idle() {
     std::unique_lock lock(mu_);
     idle_.wait(lock, [this] { return in_flight_ == 0; });
+  }
+  // As wait_idle(), for at most `timeout_ms`; false when appends are left.
+  bool wait_idle_for(int64_t timeout_ms) {
+    std::unique_lock lock(mu_);
+    return idle_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                          [this] { return in_flight_ == 0; });
   }
 
  private:

@@ -6,6 +6,7 @@
 
 #include "hub/append_gate.hpp"
 #include "hub/chat_presence.hpp"
+#include "hub/feed_acks.hpp"
 #include "hub/replay_scheduler.hpp"
 #include "hub/stream_registry.hpp"
 #include "sse/event/payloads.hpp"
@@ -36,18 +37,28 @@ Status Hub::start(const HubOptions& settings) {
     loops.push_back(loop->get());
     loops_.push_back(std::move(*loop));
   }
-  registry_ = std::make_unique<detail::StreamRegistry>(std::move(loops), log_.head());
+  const EventId head = log_.head();
+  registry_ =
+      std::make_unique<detail::StreamRegistry>(std::move(loops), head, settings.first_stream_id);
+  feed_catch_up_ms_ = settings.feed_catch_up_ms;
+  on_streams_changed_ = settings.on_streams_changed;
   detail::ReplayBudget budget;
   if (settings.writer.max_queued_bytes > 0) budget.stream_bytes = settings.writer.max_queued_bytes;
   budget.total_bytes = settings.max_queued_bytes_total;
   budget.queued_total = [this] { return queued_bytes_total(); };
   replays_ = std::make_unique<detail::ReplayScheduler>(log_, *registry_, metrics_, budget);
-  return replays_->start();
+  if (Status started = replays_->start(); !started) return started;
+  if (log_.shared()) {
+    feed_acks_ = std::make_unique<detail::FeedAcks>(head);
+    log_.start_feed([this](const EventPtr& event) { on_feed(event); });
+  }
+  return {};
 }
 
 Hub::~Hub() {
   appends_->close();
   if (registry_) registry_->refuse_new();
+  stop_feed(0);
   appends_->wait_idle();
   if (replays_) replays_->stop();
   loops_.clear();  // closes what is left; on_closed still finds the registry
@@ -55,6 +66,24 @@ Hub::~Hub() {
 
 bool Hub::append_and_route(const EventDraft& draft, std::function<void(Result<Published>)> done) {
   if (!appends_->enter()) return false;  // refused and counted in one step
+  if (feed_acks_) {
+    // Routed by the feed; answered when it has been (FeedAcks).
+    auto acknowledged = [this, channel = draft.channel,
+                         done = std::move(done)](Result<EventPtr> appended) mutable {
+      if (!appended) {
+        if (done) done(appended.error());
+        return appends_->leave();
+      }
+      metrics_.events_published[static_cast<size_t>(channel)].fetch_add(1, Metrics::relaxed);
+      feed_acks_->acknowledged(std::move(*appended),
+                               [this, done = std::move(done)](EventPtr event, size_t delivered) {
+                                 if (done) done(Published{std::move(event), delivered});
+                                 appends_->leave();
+                               });
+    };
+    log_.append(draft, std::move(acknowledged));
+    return true;
+  }
   auto routed = [this, channel = draft.channel, done = std::move(done)](Result<EventPtr> appended) {
     if (appended) {
       Published published{std::move(*appended), 0};
@@ -83,10 +112,34 @@ bool Hub::publish_async(const EventDraft& draft, std::function<void(Result<Publi
   return append_and_route(draft, std::move(done));
 }
 
+void Hub::on_feed(const EventPtr& event) {
+  const size_t delivered = registry_->route(event);
+  feed_acks_->routed(event->id, delivered);
+}
+
+Status Hub::catch_up(EventId after) {
+  if (!feed_acks_ || after <= registry_->routed_up_to()) return {};
+  if (feed_acks_->wait_routed(after, feed_catch_up_ms_)) return {};
+  // An id above every one the log gave out is from another life of the log
+  // (the registry replays it everything held); one below is only late here.
+  if (after > log_.head()) return {};
+  return Error::unavailable("this node has not yet caught up with the event log; retry");
+}
+
+void Hub::stop_feed(int64_t wait_ms) {
+  if (!feed_acks_) return;
+  if (wait_ms > 0) (void)appends_->wait_idle_for(wait_ms);
+  log_.stop_feed();
+  feed_acks_->flush();
+}
+
 Result<PendingStream> Hub::open(StreamRequest request) {
   const Subscription subscription = request.subscription;
   const StreamOwner owner = request.owner;
   const std::optional<EventId> resume_after = request.resume_after;
+  if (resume_after) {
+    if (Status caught_up = catch_up(*resume_after); !caught_up) return caught_up.error();
+  }
   // Counted in before the stream exists, so that no close can count it out
   // first.
   const bool first_in_room = presence_->enter(subscription);
@@ -104,6 +157,7 @@ Result<PendingStream> Hub::open(StreamRequest request) {
     replays_->schedule({added->id, subscription, *added->replay_after, added->stats});
   }
   if (first_in_room) announce_presence(subscription, owner, true);
+  if (on_streams_changed_) on_streams_changed_();
   return PendingStream(this, added->id, replay_complete);
 }
 
@@ -126,6 +180,7 @@ void Hub::let_go(const Subscription& subscription, const StreamOwner& owner,
                  ConnectionLimiter::Ticket& ticket) {
   ticket.release();
   if (presence_->leave(subscription)) announce_presence(subscription, owner, false);
+  if (on_streams_changed_) on_streams_changed_();
 }
 
 void Hub::announce_presence(const Subscription& subscription, const StreamOwner& owner,
@@ -166,6 +221,9 @@ void Hub::shutdown(const std::string& farewell, int64_t deadline_steady_ms) {
   // what was acknowledged reach its streams before the farewell.
   appends_->close();
   registry_->refuse_new();
+  // A shared log's acknowledged publishes come back through the feed: give
+  // it a moment, then end it.
+  stop_feed(2000);
   appends_->wait_idle();
   replays_->stop();  // a page after the farewell would be dropped anyway
   std::vector<std::thread> drains;

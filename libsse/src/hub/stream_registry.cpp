@@ -6,8 +6,9 @@
 
 namespace sse::detail {
 
-StreamRegistry::StreamRegistry(std::vector<WriterLoop*> loops, EventId routed_up_to)
-    : loops_(std::move(loops)), routed_up_to_(routed_up_to) {}
+StreamRegistry::StreamRegistry(std::vector<WriterLoop*> loops, EventId routed_up_to,
+                               StreamId first_id)
+    : loops_(std::move(loops)), routed_up_to_(routed_up_to), next_id_(first_id) {}
 
 Result<StreamRegistry::Added> StreamRegistry::add(StreamRequest request, int64_t now_ms) {
   Added added;

@@ -34,7 +34,7 @@ class StreamRegistry {
  public:
   // `loops` (at least one) must outlive the registry. `routed_up_to` is the
   // newest event that is not news to streams opening now (the log's head).
-  StreamRegistry(std::vector<WriterLoop*> loops, EventId routed_up_to);
+  StreamRegistry(std::vector<WriterLoop*> loops, EventId routed_up_to, StreamId first_id = 1);
   StreamRegistry(const StreamRegistry&) = delete;
   StreamRegistry& operator=(const StreamRegistry&) = delete;
 

@@ -50,6 +50,15 @@ size_t ConnectionLimiter::open_for(const std::string& user_id) const {
   return it == per_user_.end() ? 0 : it->second;
 }
 
+std::map<std::string, size_t> ConnectionLimiter::per_user() const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, size_t> out;
+  for (const auto& [user, count] : per_user_) {
+    if (count > 0) out.emplace(user, count);
+  }
+  return out;
+}
+
 void ConnectionLimiter::Ticket::release() {
   if (!limiter_) return;
   limiter_->release(std::exchange(user_, nullptr));

@@ -132,7 +132,9 @@ Result<std::unique_ptr<SqliteEventLog>> SqliteEventLog::open(SqliteLogOptions op
     log->first_id_ = bounds.first;
     log->size_ = bounds.count;
     log->prune();
-    log->writer_ = std::thread([raw = log.get()] { raw->writer_loop(); });
+    SqliteEventLog* raw = log.get();
+    raw->batcher_.start([raw](AppendBatcher::Batch& batch) { raw->commit(batch); },
+                        [raw] { raw->prune(); });
     return log;
   } catch (const Poco::Exception& e) {
     return Error::corruption(fmt::format("history.path: '{}' is not a usable SQLite database: {}",
@@ -142,62 +144,26 @@ Result<std::unique_ptr<SqliteEventLog>> SqliteEventLog::open(SqliteLogOptions op
 
 SqliteEventLog::SqliteEventLog(std::unique_ptr<Impl> impl, SqliteLogOptions options,
                                const Clock& clock)
-    : impl_(std::move(impl)), options_(std::move(options)), clock_(clock) {}
+    : impl_(std::move(impl)),
+      options_(std::move(options)),
+      clock_(clock),
+      batcher_(options_.max_batch, options_.prune_interval_ms) {}
 
-SqliteEventLog::~SqliteEventLog() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
-}
+SqliteEventLog::~SqliteEventLog() { batcher_.stop(); }
 
 void SqliteEventLog::append(const EventDraft& draft, AppendCallback done) {
-  {
-    std::lock_guard lock(mu_);
-    if (!stopping_) {
-      pending_.push_back({draft, std::move(done)});
-      cv_.notify_one();
-      return;
-    }
-  }
-  done(Error::unavailable("the event log is closed"));
-}
-
-void SqliteEventLog::writer_loop() {
-  std::vector<Pending> batch;
-  int64_t next_prune = clock_.steady_ms() + options_.prune_interval_ms;
-  std::unique_lock lock(mu_);
-  for (;;) {
-    cv_.wait_for(lock, std::chrono::milliseconds(options_.prune_interval_ms),
-                 [this] { return stopping_ || !pending_.empty(); });
-    if (pending_.empty() && stopping_) return;
-    // Group commit: everything that queued up while the last commit ran.
-    const size_t take = std::min(pending_.size(), options_.max_batch);
-    batch.assign(std::make_move_iterator(pending_.begin()),
-                 std::make_move_iterator(pending_.begin() + static_cast<long>(take)));
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(take));
-    lock.unlock();
-    if (!batch.empty()) commit(batch);
-    batch.clear();
-    if (clock_.steady_ms() >= next_prune) {
-      prune();
-      next_prune = clock_.steady_ms() + options_.prune_interval_ms;
-    }
-    lock.lock();
-  }
+  batcher_.append(draft, std::move(done));
 }
 
 // Seals each draft (a draft that fails, or throws, gets its error and no id)
 // and lays the sealed events out as columns.
-std::vector<Result<EventPtr>> SqliteEventLog::seal_batch(const std::vector<Pending>& batch,
+std::vector<Result<EventPtr>> SqliteEventLog::seal_batch(const AppendBatcher::Batch& batch,
                                                          Rows& rows) const {
   const int64_t now_ms = clock_.now_ms();
   std::vector<Result<EventPtr>> sealed;
   sealed.reserve(batch.size());
   EventId next = head_.load() + 1;
-  for (const Pending& p : batch) {
+  for (const AppendBatcher::Pending& p : batch) {
     Result<EventPtr> event = seal_event(p.draft, next, now_ms);
     if (event) {
       const Event& e = **event;
@@ -257,7 +223,7 @@ Status SqliteEventLog::insert_rows(Rows& rows) {
   return {};
 }
 
-void SqliteEventLog::commit(std::vector<Pending>& batch) {
+void SqliteEventLog::commit(AppendBatcher::Batch& batch) {
   Rows rows;
   std::vector<Result<EventPtr>> sealed = seal_batch(batch, rows);
   const Status stored = insert_rows(rows);

@@ -77,6 +77,14 @@ std::string render_prometheus(const Metrics& m, const Gauges& g) {
   sample(out, "sse_queued_events", g.queued_events);
   header(out, "sse_queued_bytes", "gauge", "Bytes waiting in stream queues.");
   sample(out, "sse_queued_bytes", g.queued_bytes);
+  if (g.redis_connected) {
+    header(out, "sse_redis_connected", "gauge",
+           "1 while Redis answers both the event log's writer and its reader, else 0.");
+    sample(out, "sse_redis_connected", *g.redis_connected ? 1 : 0);
+    header(out, "sse_redis_reconnects_total", "counter",
+           "Times a connection to Redis came back after it was lost.");
+    sample(out, "sse_redis_reconnects_total", g.redis_reconnects);
+  }
   header(out, "sse_uptime_seconds", "gauge", "Seconds since the server started.");
   fmt::format_to(std::back_inserter(out), "sse_uptime_seconds {:.3f}\n", g.uptime_seconds);
   return out;

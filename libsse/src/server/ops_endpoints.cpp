@@ -1,8 +1,13 @@
 // Operations: liveness, readiness, Prometheus metrics, the status snapshot
 // and the admin view of live streams.
 
+#include <sstream>
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
 #include <fmt/format.h>
 
+#include "server/connections_view.hpp"
 #include "server/routes.hpp"
 #include "server/server_context.hpp"
 #include "sse/api/contract.hpp"
@@ -17,9 +22,16 @@ namespace {
 void health(Exchange& ex) { ex.send_json(200, R"({"status":"ok"})"); }
 
 void ready(Exchange& ex) {
-  if (ex.context().ready) return ex.send_json(200, R"({"status":"ready"})");
-  ex.send_error(
-      {503, "not_ready", "the server is starting or shutting down", 1, Rejection::kInternal});
+  ServerContext& ctx = ex.context();
+  if (!ctx.ready) {
+    return ex.send_error(
+        {503, "not_ready", "the server is starting or shutting down", 1, Rejection::kInternal});
+  }
+  if (!ctx.log->available()) {
+    return ex.send_error({503, "not_ready", "the event log's Redis cannot be reached", 1,
+                          Rejection::kInternal});
+  }
+  ex.send_json(200, R"({"status":"ready"})");
 }
 
 void metrics(Exchange& ex) {
@@ -32,6 +44,10 @@ void metrics(Exchange& ex) {
   gauges.queued_bytes = ctx.hub->queued_bytes_total();
   gauges.uptime_seconds =
       static_cast<double>(ctx.clock.steady_ms() - ctx.started_steady_ms) / 1000.0;
+  if (ctx.log->shared()) {
+    gauges.redis_connected = ctx.log->available();
+    gauges.redis_reconnects = ctx.log->reconnects();
+  }
   ex.send_text(200, "text/plain; version=0.0.4; charset=utf-8",
                render_prometheus(ctx.metrics, gauges));
 }
@@ -41,13 +57,28 @@ void system_status(Exchange& ex) {
                status_snapshot_json(ex.context(), ex.context().cpu, ex.context().clock.now_ms()));
 }
 
-std::string connection_json(const StreamSnapshot& s) {
-  return fmt::format(
-      R"({{"id":"{}","userId":{},"username":{},"stream":"{}","room":{},"remoteAddress":{},"connectedAt":"{}","lastEventId":"{}","eventsSent":{},"bytesSent":{},"queued":{},"queuedBytes":{}}})",
-      s.id, json_quote(s.owner.user_id), json_quote(s.owner.username), channel_name(s.channel),
-      s.room.empty() ? "null" : json_quote(s.room), json_quote(s.owner.remote_address),
-      format_iso8601_ms(s.connected_at_ms), s.last_event_id, s.events_sent, s.bytes_sent, s.queued,
-      s.queued_bytes);
+// Another node's connections (a JSON array it wrote), filtered as the local
+// ones are. A list that does not parse is skipped: a node that wrote it is
+// from another version.
+std::vector<std::string> filtered_connections(const std::string& list,
+                                              const std::optional<std::string>& user,
+                                              const std::optional<std::string>& channel) {
+  std::vector<std::string> out;
+  try {
+    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(/*preserveObjectOrder=*/true));
+    const auto array = parser.parse(list).extract<Poco::JSON::Array::Ptr>();
+    for (size_t i = 0; i < array->size(); ++i) {
+      const auto object = array->getObject(static_cast<unsigned>(i));
+      if (!object) continue;
+      if (user && object->optValue<std::string>("userId", "") != *user) continue;
+      if (channel && object->optValue<std::string>("stream", "") != *channel) continue;
+      std::ostringstream text;
+      Poco::JSON::Stringifier::condense(object, text);
+      out.push_back(text.str());
+    }
+  } catch (const Poco::Exception&) {
+  }
+  return out;
 }
 
 void list_connections(Exchange& ex) {
@@ -59,14 +90,26 @@ void list_connections(Exchange& ex) {
     return ex.send_error(bad_request(fmt::format(
         "{} must be notifications, realtime, chat or status", api::kChannelFilterParam)));
   }
+  ServerContext& ctx = ex.context();
+  const uint32_t node = ctx.cluster ? ctx.cluster->node() : 0;
   std::string body = R"({"connections":[)";
   bool first = true;
-  for (const auto& s : ex.context().hub->streams()) {
-    if (user && s.owner.user_id != *user) continue;
-    if (channel && channel_name(s.channel) != *channel) continue;
+  auto add = [&](const std::string& object) {
     if (!first) body += ',';
     first = false;
-    body += connection_json(s);
+    body += object;
+  };
+  for (const auto& s : ctx.hub->streams()) {
+    if (user && s.owner.user_id != *user) continue;
+    if (channel && channel_name(s.channel) != *channel) continue;
+    add(connection_json(s, node));
+  }
+  if (ctx.cluster) {
+    auto remote = ctx.cluster->remote_connections();
+    if (!remote) return ex.send_error(api_error_for(remote.error()));
+    for (const std::string& list : *remote) {
+      for (const std::string& object : filtered_connections(list, user, channel)) add(object);
+    }
   }
   body += "]}";
   ex.send_json(200, body);
@@ -78,7 +121,14 @@ void kick_connection(Exchange& ex) {
   const std::string id_text = ex.path().substr(api::kConnectionsPath.size() + 1);
   const auto id = parse_uint64(id_text);
   if (!id) return ex.send_error(bad_request(fmt::format("'{}' is not a connection id", id_text)));
-  if (!ex.context().hub->kick(*id)) {
+  ServerContext& ctx = ex.context();
+  if (ctx.cluster && Cluster::node_of(*id) != ctx.cluster->node()) {
+    auto kicked = ctx.cluster->kick_remote(*id);
+    if (!kicked) return ex.send_error(api_error_for(kicked.error()));
+    if (!*kicked) return ex.send_error(not_found(fmt::format("no open connection {}", *id)));
+    return ex.send_json(200, fmt::format(R"({{"id":"{}","closed":true}})", *id));
+  }
+  if (!ctx.hub->kick(*id)) {
     return ex.send_error(not_found(fmt::format("no open connection {}", *id)));
   }
   ex.send_json(200, fmt::format(R"({{"id":"{}","closed":true}})", *id));

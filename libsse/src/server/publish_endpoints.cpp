@@ -117,7 +117,9 @@ void publish(Exchange& ex, Builder build) {
   ServerContext& ctx = ex.context();
   auto who = ex.authenticate();
   if (!who) return ex.send_error(who.error());
-  const RateDecision rate = ctx.publish_rate.try_acquire(who->user_id);
+  // In a cluster the bucket is the cluster's (one Redis round trip).
+  const RateDecision rate = ctx.cluster ? ctx.cluster->try_publish(who->user_id)
+                                        : ctx.publish_rate.try_acquire(who->user_id);
   if (!rate.allowed) {
     return ex.send_error(too_many(Rejection::kRateLimited, "publishing too fast; slow down",
                                   (rate.retry_after_ms + 999) / 1000));

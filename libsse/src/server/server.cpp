@@ -16,7 +16,9 @@
 #include "server/server_context.hpp"
 #include "sse/api/contract.hpp"
 #include "sse/event/payloads.hpp"
+#include "server/connections_view.hpp"
 #include "sse/log/memory_log.hpp"
+#include "sse/log/redis_log.hpp"
 #include "sse/log/sqlite_log.hpp"
 #include "sse/server/system_status.hpp"
 
@@ -37,17 +39,25 @@ Result<std::string> read_file(const std::string& path, std::string_view key) {
   return content.str();
 }
 
+// A secret kept in a file (one line; trailing line ends are not part of it):
+// an error naming `key` when the file cannot be read or holds nothing.
+Result<std::string> read_secret_file(const std::string& path, std::string_view key) {
+  auto secret = read_file(path, key);
+  if (!secret) return secret.error();
+  std::string text = std::move(*secret);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) return Error::invalid_argument(fmt::format("{}: the file is empty", key));
+  return text;
+}
+
 Result<AuthOptions> auth_options_from(const AuthConfig& auth) {
   AuthOptions settings;
   settings.demo_tokens = auth.demo_tokens;
   settings.jwt.hs256_secret = auth.jwt_secret;
   if (!auth.jwt_secret_file.empty()) {
-    auto secret = read_file(auth.jwt_secret_file, "auth.jwt_secret_file");
+    auto secret = read_secret_file(auth.jwt_secret_file, "auth.jwt_secret_file");
     if (!secret) return secret.error();
-    std::string text = std::move(*secret);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    if (text.empty()) return Error::invalid_argument("auth.jwt_secret_file: the file is empty");
-    settings.jwt.hs256_secret = std::move(text);
+    settings.jwt.hs256_secret = std::move(*secret);
   }
   if (!auth.jwt_public_key_file.empty()) {
     auto key = read_file(auth.jwt_public_key_file, "auth.jwt_public_key_file");
@@ -58,12 +68,41 @@ Result<AuthOptions> auth_options_from(const AuthConfig& auth) {
   return settings;
 }
 
-Result<std::unique_ptr<EventLog>> open_event_log(const HistoryConfig& history, const Clock& clock) {
+// The [redis] section: redis.url, with the password of redis.password_file
+// if that is set.
+Result<RedisTarget> redis_target(const RedisConfig& redis) {
+  auto endpoint = parse_redis_url(redis.url);
+  if (!endpoint) return endpoint.error().with_context("redis.url");
+  if (!redis.password_file.empty()) {
+    auto password = read_secret_file(redis.password_file, "redis.password_file");
+    if (!password) return password.error();
+    endpoint->password = std::move(*password);
+  }
+  RedisTarget target;
+  target.endpoint = std::move(*endpoint);
+  target.label = redacted_redis_url(redis.url);
+  target.key_prefix = redis.key_prefix;
+  return target;
+}
+
+Result<std::unique_ptr<EventLog>> open_event_log(const Config& config, const Clock& clock,
+                                                 Logger& logger) {
+  const HistoryConfig& history = config.history;
   RetentionPolicy retention;
   retention.max_events = static_cast<size_t>(history.max_events);
   retention.max_age_ms = history.max_age.count();
   if (history.backend == "memory") {
     return std::unique_ptr<EventLog>(std::make_unique<MemoryEventLog>(retention, clock));
+  }
+  if (history.backend == "redis") {
+    auto target = redis_target(config.redis);
+    if (!target) return target.error();
+    RedisLogOptions options;
+    options.redis = std::move(*target);
+    options.retention = retention;
+    auto log = RedisEventLog::open(std::move(options), clock, logger);
+    if (!log) return log.error();
+    return std::unique_ptr<EventLog>(std::move(*log));
   }
   SqliteLogOptions options;
   options.path = history.path;
@@ -124,11 +163,34 @@ void Server::Impl::status_loop() {
   }
 }
 
+namespace {
+
+Result<std::unique_ptr<Cluster>> join_cluster(const Config& config, const Clock& clock,
+                                              Logger& logger) {
+  auto target = redis_target(config.redis);
+  if (!target) return target.error();
+  ClusterOptions options;
+  options.redis = std::move(*target);
+  options.node_ttl_ms = config.redis.node_ttl.count();
+  options.max_streams_per_user = static_cast<size_t>(config.limits.max_connections_per_user);
+  options.publish_rate = config.limits.publish_rate;
+  options.publish_burst = config.limits.publish_burst;
+  return Cluster::join(std::move(options), clock, logger);
+}
+
+// What this node tells the cluster at each refresh.
+NodeReport node_report(const ServerContext& ctx) {
+  NodeReport report;
+  // The limiter's count, not the open streams': it takes a place before the
+  // cluster's admission, which a stream registers only after.
+  report.streams_per_user = ctx.limiter->per_user();
+  report.connections_json = connections_json(ctx.hub->streams(), ctx.cluster->node());
+  return report;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, const Clock& clock) {
-  if (config.history.backend == "redis") {
-    return Error::invalid_argument(
-        "history.backend: 'redis' is not available in this build (use \"sqlite\" or \"memory\")");
-  }
   if (config.auth.demo_tokens && !config.auth.demo_tokens_explicit &&
       !is_loopback_host(config.server.host)) {
     return Error::invalid_argument(fmt::format(
@@ -144,9 +206,14 @@ Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, co
   if (const Status& key = ctx.auth.key_status(); !key) {
     return key.error().with_context("auth.jwt_public_key_file");
   }
-  auto log = open_event_log(ctx.config.history, clock);
+  auto log = open_event_log(ctx.config, clock, logger);
   if (!log) return log.error();
   ctx.log = std::move(*log);
+  if (ctx.log->shared()) {
+    auto cluster = join_cluster(ctx.config, clock, logger);
+    if (!cluster) return cluster.error();
+    ctx.cluster = std::move(*cluster);
+  }
 
   HubOptions hub;
   hub.writer_threads = ctx.config.server.writer_threads > 0
@@ -157,9 +224,19 @@ Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, co
   hub.writer.max_queued = static_cast<size_t>(ctx.config.limits.max_queued_events);
   hub.writer.max_queued_bytes = static_cast<size_t>(ctx.config.limits.max_queued_bytes);
   hub.max_queued_bytes_total = static_cast<uint64_t>(ctx.config.limits.max_queued_bytes_total);
+  if (ctx.cluster) {
+    hub.first_stream_id = ctx.cluster->first_stream_id();
+    hub.on_streams_changed = [cluster = ctx.cluster.get()] { cluster->changed(); };
+  }
   auto started = Hub::create(hub, *ctx.log, ctx.metrics, clock);
   if (!started) return started.error().with_context("server: cannot start the hub");
   ctx.hub = std::move(*started);
+  if (ctx.cluster) {
+    ctx.cluster->serve([&ctx] { return node_report(ctx); },
+                       [&ctx](StreamId id) { return ctx.hub->kick(id); });
+    logger.info(fmt::format("joined the cluster as node {}", ctx.cluster->node()),
+                {{"redis", redacted_redis_url(ctx.config.redis.url)}});
+  }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -193,8 +270,10 @@ Status Server::start() {
       [impl = impl_.get()](HttpRequest request, Responder respond) {
         impl->serve(std::move(request), std::move(respond));
       },
+      // In a cluster publishes and stream opens wait for Redis (the rate
+      // limit, the per-user count): every request goes to the pool.
       [impl = impl_.get()](const http::RequestHead& head, size_t body_bytes) {
-        return runs_on_loop(impl->routes, head, body_bytes);
+        return !impl->ctx.cluster && runs_on_loop(impl->routes, head, body_bytes);
       },
       ctx.metrics, ctx.logger);
   ctx.ready = true;

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "sse/auth/authenticator.hpp"
+#include "sse/cluster/cluster.hpp"
 #include "sse/config/config.hpp"
 #include "sse/hub/hub.hpp"
 #include "sse/hub/subscription.hpp"
@@ -35,6 +36,10 @@ struct ServerContext {
   const std::shared_ptr<ConnectionLimiter> limiter;
   std::unique_ptr<EventLog> log;
   std::unique_ptr<Hub> hub;
+  // With history.backend = "redis": this node's part in the cluster (null
+  // otherwise). Declared after hub: it goes first, and its threads call
+  // into the hub.
+  std::unique_ptr<Cluster> cluster;
   const int64_t started_steady_ms;
   CpuSampler cpu;  // shared by status ticks and GET /system/status
   std::atomic<bool> ready{false};

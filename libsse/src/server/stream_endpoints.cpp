@@ -71,15 +71,25 @@ Result<std::optional<EventId>, ApiError> resume_point(Exchange& ex) {
   return std::optional<EventId>(id);
 }
 
+ApiError per_user_limit(const ServerContext& ctx) {
+  return too_many(Rejection::kStreamLimitUser,
+                  fmt::format("at most {} open streams per user; close one first",
+                              ctx.config.limits.max_connections_per_user),
+                  5);
+}
+
+// A place under this node's limits and, in a cluster, under the per-user
+// limit counted across every node.
 Result<ConnectionLimiter::Ticket, ApiError> admit(ServerContext& ctx, const Identity& who) {
   auto admission = ctx.limiter->admit(who.user_id);
-  if (admission.ticket) return std::move(*admission.ticket);
-  if (admission.refusal == AdmissionRefusal::kPerUser) {
-    return too_many(Rejection::kStreamLimitUser,
-                    fmt::format("at most {} open streams per user; close one first",
-                                ctx.config.limits.max_connections_per_user),
-                    5);
+  if (admission.ticket) {
+    if (ctx.cluster && !who.user_id.empty() &&
+        !ctx.cluster->admit(who.user_id, ctx.limiter->open_for(who.user_id))) {
+      return per_user_limit(ctx);  // the ticket gives its place back
+    }
+    return std::move(*admission.ticket);
   }
+  if (admission.refusal == AdmissionRefusal::kPerUser) return per_user_limit(ctx);
   if (admission.refusal == AdmissionRefusal::kAnonymous) {
     return too_many(Rejection::kStreamLimitAnonymous,
                     fmt::format("at most {} open streams without a token; send one",

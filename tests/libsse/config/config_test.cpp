@@ -143,7 +143,10 @@ format = "json"
 access_log = false
 
 [redis]
-url = "redis://cache:6380"
+url = "redis://app@cache:6380/2"
+password_file = "/etc/sse/redis-password"
+key_prefix = "staging/sse:"
+node_ttl = "30s"
 )";
 
 void check_every_key(const sse::Config& c) {
@@ -189,7 +192,10 @@ void check_every_key(const sse::Config& c) {
   CHECK(c.log.level == "debug");
   CHECK(c.log.format == "json");
   CHECK_FALSE(c.log.access_log);
-  CHECK(c.redis.url == "redis://cache:6380");
+  CHECK(c.redis.url == "redis://app@cache:6380/2");
+  CHECK(c.redis.password_file == "/etc/sse/redis-password");
+  CHECK(c.redis.key_prefix == "staging/sse:");
+  CHECK(c.redis.node_ttl == 30s);
 }
 
 }  // namespace
@@ -231,6 +237,9 @@ TEST_CASE("built-in defaults are the spec's", "[config]") {
   CHECK(c.cors.allowed_origins == std::vector<std::string>{"*"});
   CHECK(c.log.level == "info");
   CHECK(c.redis.url == "redis://127.0.0.1:6379");
+  CHECK(c.redis.password_file.empty());
+  CHECK(c.redis.key_prefix == "sse:");
+  CHECK(c.redis.node_ttl == 10s);
 }
 
 TEST_CASE("no file and no environment give the built-in defaults", "[config]") {
@@ -508,6 +517,19 @@ TEST_CASE("file errors name the key, the file and the line", "[config]") {
       {"[log]\nlevel = \"verbose\"\n", 2, "log.level", "trace, debug, info, warn, error"},
       {"[log]\nformat = \"xml\"\n", 2, "log.format", "text, json"},
       {"[redis]\nurl = \"http://x\"\n", 2, "redis.url", "redis://"},
+      {"[redis]\nurl = \"redis://cache:0\"\n", 2, "redis.url", "port must be between 1 and"},
+      {"[redis]\nurl = \"redis://cache/x\"\n", 2, "redis.url", "not a non-negative integer"},
+      {"[redis]\nurl = \"redis://[::1\"\n", 2, "redis.url", "unbalanced brackets"},
+      {"[redis]\nurl = 6379\n", 2, "redis.url", "expected a string"},
+      {"[redis]\nkey_prefix = \"\"\n", 2, "redis.key_prefix", "1 to 64 bytes, got 0"},
+      {"[redis]\nkey_prefix = \"my app:\"\n", 2, "redis.key_prefix", "got \"my app:\""},
+      {"[redis]\nkey_prefix = \"a\\tb\"\n", 2, "redis.key_prefix", "printable ASCII"},
+      {"[redis]\nkey_prefix = \"caf\u00e9:\"\n", 2, "redis.key_prefix", "printable ASCII"},
+      {"[redis]\nnode_ttl = \"999ms\"\n", 2, "redis.node_ttl", "at least 1s, got 999ms"},
+      {"[redis]\nnode_ttl = 0\n", 2, "redis.node_ttl", "at least 1s, got 0s"},
+      {"[redis]\nnode_ttl = \"61m\"\n", 2, "redis.node_ttl", "at most 1h, got 61m"},
+      {"[redis]\nnode_ttl = 3601\n", 2, "redis.node_ttl", "at most 1h"},
+      {"[redis]\nnode_ttl = \"soon\"\n", 2, "redis.node_ttl", "\"soon\""},
       // rooms
       {"[chat]\nprivate_rooms = { \"bad room\" = [\"admin\"] }\n", 2, "chat.private_rooms",
        "invalid room name \"bad room\""},
@@ -567,6 +589,13 @@ TEST_CASE("environment errors name the key and the variable", "[config]") {
       {"SSE_CHAT_PRIVATE_ROOMS", "ops", "chat.private_rooms", "room=role"},
       {"SSE_CHAT_PRIVATE_ROOMS", "ops=", "chat.private_rooms", "names no role"},
       {"SSE_CHAT_PRIVATE_ROOMS", "ops=admin;ops=user", "chat.private_rooms", "twice"},
+      {"SSE_REDIS_URL", "cache:6379", "redis.url", "must start with \"redis://\""},
+      {"SSE_REDIS_URL", "redis://cache:6379?db=1", "redis.url", "a query or fragment"},
+      {"SSE_REDIS_KEY_PREFIX", "", "redis.key_prefix", "1 to 64 bytes"},
+      {"SSE_REDIS_KEY_PREFIX", "a b", "redis.key_prefix", "without spaces"},
+      {"SSE_REDIS_NODE_TTL", "500ms", "redis.node_ttl", "at least 1s"},
+      {"SSE_REDIS_NODE_TTL", "2h", "redis.node_ttl", "at most 1h"},
+      {"SSE_REDIS_NODE_TTL", "1.5s", "redis.node_ttl", "\"1.5s\""},
   };
   for (const auto& c : cases) {
     INFO(c.variable << "=" << c.value);
@@ -736,6 +765,70 @@ TEST_CASE("a JWT secret and a secret file together are an error naming both sour
                           Contains(file.path() + ":3"));
 }
 
+TEST_CASE("the redis keys are read from the environment", "[config]") {
+  const auto config = load_ok(std::nullopt, {
+                                                {"SSE_REDIS_URL", "redis://app@[::1]:6380/3"},
+                                                {"SSE_REDIS_PASSWORD_FILE", "/run/secrets/redis"},
+                                                {"SSE_REDIS_KEY_PREFIX", "eu-1/sse:"},
+                                                {"SSE_REDIS_NODE_TTL", "1h"},
+                                            });
+  CHECK(config.redis.url == "redis://app@[::1]:6380/3");
+  CHECK(config.redis.password_file == "/run/secrets/redis");
+  CHECK(config.redis.key_prefix == "eu-1/sse:");
+  CHECK(config.redis.node_ttl == 1h);
+  // The environment beats the file for them too.
+  TempFile file("[redis]\nkey_prefix = \"file:\"\nnode_ttl = \"5s\"\n");
+  const auto merged = load_ok(file.path(), {{"SSE_REDIS_NODE_TTL", "1s"}});
+  CHECK(merged.redis.key_prefix == "file:");
+  CHECK(merged.redis.node_ttl == 1s);
+}
+
+TEST_CASE("redis.key_prefix and redis.node_ttl accept their edges and no more", "[config]") {
+  const std::string longest(64, 'k');
+  CHECK_THAT(load_error(std::nullopt, {{"SSE_REDIS_KEY_PREFIX", longest + "k"}}),
+             Contains("redis.key_prefix: must be 1 to 64 bytes, got 65"));
+  CHECK_THAT(load_error(std::nullopt, {{"SSE_REDIS_KEY_PREFIX", "sse:\x7f"}}),
+             Contains("printable ASCII without spaces"));
+  CHECK_THAT(load_error(std::nullopt, {{"SSE_REDIS_NODE_TTL", "3600001ms"}}),
+             Contains("redis.node_ttl: must be at most 1h, got 3600001ms"));
+  TempFile edges("[redis]\nkey_prefix = \"" + longest + "\"\nnode_ttl = \"1s\"\n");
+  const auto low = load_ok(edges.path());
+  CHECK(low.redis.key_prefix == longest);
+  CHECK(low.redis.node_ttl == 1s);
+  const auto high =
+      load_ok(std::nullopt, {{"SSE_REDIS_KEY_PREFIX", "!~"}, {"SSE_REDIS_NODE_TTL", "3600"}});
+  CHECK(high.redis.key_prefix == "!~");
+  CHECK(high.redis.node_ttl == 1h);
+}
+
+TEST_CASE("a password in redis.url and redis.password_file together are an error naming both",
+          "[config]") {
+  TempFile file("[redis]\nurl = \"redis://app:hunter2@cache\"\n");
+  const auto message = load_error(file.path(), {{"SSE_REDIS_PASSWORD_FILE", "/run/secrets/redis"}});
+  CHECK(message ==
+        "environment variable SSE_REDIS_PASSWORD_FILE: redis.password_file: set "
+        "together with a password in redis.url (set by " +
+            file.path() + ":2); set only one");
+  CHECK_THAT(message, !Contains("hunter2"));
+  // A user without a password, or an empty one, leaves the password to the file.
+  for (std::string url : {"redis://app@cache", "redis://app:@cache", "redis://cache"}) {
+    INFO(url);
+    const auto config = load_ok(
+        std::nullopt, {{"SSE_REDIS_URL", url}, {"SSE_REDIS_PASSWORD_FILE", "/run/secrets/redis"}});
+    CHECK(config.redis.password_file == "/run/secrets/redis");
+  }
+}
+
+TEST_CASE("redis.url errors never show its password", "[config]") {
+  TempFile file("[redis]\nurl = \"redis://app:hunter2@cache:99999\"\n");
+  const auto message = load_error(file.path());
+  CHECK(message == file.path() +
+                       ":2: redis.url: invalid Redis URL \"redis://app:***@cache:99999\": port "
+                       "must be between 1 and 65535, got 99999");
+  CHECK_THAT(load_error(std::nullopt, {{"SSE_REDIS_URL", "redis://:hunter2@cache?x=1"}}),
+             Contains("environment variable SSE_REDIS_URL") && !Contains("hunter2"));
+}
+
 TEST_CASE("the first error stops loading: a bad file is reported before the environment",
           "[config]") {
   TempFile file("[server]\nport = 70000\n");
@@ -752,7 +845,8 @@ TEST_CASE("to_toml writes every section in the shipped order", "[config]") {
   CHECK_THAT(toml, Contains("max_age = \"24h\"\n"));
   CHECK_THAT(toml, Contains("private_rooms = { ops = [\"admin\"] }\n"));
   CHECK_THAT(toml, Contains("allowed_origins = [\"*\"]\n"));
-  CHECK_THAT(toml, Contains("[redis]\nurl = \"redis://127.0.0.1:6379\"\n"));
+  CHECK_THAT(toml, Contains("[redis]\nurl = \"redis://127.0.0.1:6379\"\npassword_file = \"\"\n"
+                            "key_prefix = \"sse:\"\nnode_ttl = \"10s\"\n"));
   std::vector<std::string> sections;
   for (const auto& [section, key] : keys_of(toml)) {
     if (sections.empty() || sections.back() != section) sections.push_back(section);
@@ -783,6 +877,25 @@ TEST_CASE("to_toml does not show the JWT secret", "[config]") {
   CHECK_THAT(toml, Contains("# jwt_secret is set"));
   TempFile written(toml);
   CHECK(load_ok(written.path()).auth.jwt_secret.empty());
+}
+
+TEST_CASE("to_toml writes redis.url with its password as three stars", "[config]") {
+  const auto config = load_ok(std::nullopt, {{"SSE_REDIS_URL", "redis://app:hunter2@cache:6380/2"},
+                                             {"SSE_REDIS_KEY_PREFIX", "a\"b:"}});
+  const std::string toml = sse::to_toml(config);
+  CHECK_THAT(toml, !Contains("hunter2"));
+  CHECK_THAT(toml, Contains("\nurl = \"redis://app:***@cache:6380/2\"  # its password is set "
+                            "(not shown)\n"));
+  CHECK_THAT(toml, Contains("\nkey_prefix = \"a\\\"b:\"\n"));
+  // Loaded back, it is the same but for the password.
+  TempFile written(toml);
+  auto loaded = load_ok(written.path());
+  CHECK(loaded.redis.url == "redis://app:***@cache:6380/2");
+  CHECK(loaded.redis.key_prefix == "a\"b:");
+  // A URL without a password is written as it is, without the comment.
+  const std::string plain =
+      sse::to_toml(load_ok(std::nullopt, {{"SSE_REDIS_URL", "redis://app@c"}}));
+  CHECK_THAT(plain, Contains("\nurl = \"redis://app@c\"\n") && !Contains("not shown"));
 }
 
 TEST_CASE("environment_map splits NAME=value entries", "[config]") {

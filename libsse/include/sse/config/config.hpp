@@ -118,8 +118,21 @@ struct LogConfig {
   bool operator==(const LogConfig&) const = default;
 };
 
+// Used when history.backend = "redis".
 struct RedisConfig {
-  std::string url = "redis://127.0.0.1:6379";  // starts with "redis://"
+  // redis://[[username]:password@]host[:port][/db], as parse_redis_url reads it.
+  std::string url = "redis://127.0.0.1:6379";
+  // A file whose contents, trailing line ends stripped, are the password. The
+  // server reads it at start; load_config only checks that it is not set
+  // together with a password in url.
+  std::string password_file;
+  // Prefixes every Redis key, so that deployments can share one Redis: 1..64
+  // bytes of printable ASCII without spaces.
+  std::string key_prefix = "sse:";
+  // How long a crashed node's registrations (its per-user stream counts, its
+  // stream list) outlive it, 1s..1h; each node refreshes its own every
+  // node_ttl / 3.
+  std::chrono::milliseconds node_ttl{10000};
 
   bool operator==(const RedisConfig&) const = default;
 };
@@ -161,7 +174,8 @@ struct ConfigOverrides {
 // variable SSE_SERVER_PORT: server.port: ...", "command line --port: ..."):
 // an unreadable file, a TOML syntax error, an unknown section or key, a wrong
 // type, a bad duration or enum value, an invalid room name, a value out of
-// range, or conflicting keys. Never throws on bad input.
+// range, or conflicting keys (a message quotes redis.url redacted). Never
+// throws on bad input.
 Result<Config> load_config(const std::optional<std::string>& path,
                            const std::map<std::string, std::string>& env,
                            const ConfigOverrides& overrides = {});
@@ -172,8 +186,10 @@ std::map<std::string, std::string> environment_map(char** envp);
 
 // The configuration as TOML, every key in every section, in the order of the
 // shipped file (`sse-server --print-config`). Loading the output gives the
-// same configuration back, except that a non-empty auth.jwt_secret is not
-// written (a comment says it is set) so the output is safe to show.
+// same configuration back, except for the secrets, left out so that the
+// output is safe to show: a non-empty auth.jwt_secret is not written, and a
+// password in redis.url is written as "***" (redacted_redis_url); a comment
+// says each is set.
 std::string to_toml(const Config& config);
 
 }  // namespace sse

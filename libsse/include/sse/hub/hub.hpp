@@ -11,7 +11,10 @@
 //   ChatPresence     who is in which chat room ("user-joined"/"user-left")
 //
 // Ordering: the log calls back in id order and the hub routes in that
-// callback, so each stream receives events in id order. A resuming stream is
+// callback, so each stream receives events in id order. A log shared by
+// several nodes (Redis) routes through its feed instead, which brings every
+// node's events in id order; a publish is answered when the feed has routed
+// it (FeedAcks). A resuming stream is
 // first fed from the log, page by page, up to the newest routed event, and only
 // then joins live routing — the switch happens under the registry's lock, so
 // no event falls between the two and none comes twice. The switch is marked
@@ -41,6 +44,7 @@ namespace sse {
 namespace detail {
 class AppendGate;
 class ChatPresence;
+class FeedAcks;
 class ReplayScheduler;
 class StreamRegistry;
 }  // namespace detail
@@ -50,6 +54,15 @@ struct HubOptions {
   WriterOptions writer;
   // Replays wait while every stream's queues together hold more bytes.
   uint64_t max_queued_bytes_total = uint64_t{256} << 20;
+  // The first stream id; a node of a cluster starts at its own range, so
+  // that stream ids are unique across the cluster.
+  StreamId first_stream_id = 1;
+  // Shared logs: a stream resuming from an id this node's feed has not yet
+  // routed waits this long for it (then the open fails: unavailable).
+  int64_t feed_catch_up_ms = 2000;
+  // Called (on the opening or closing thread, no lock held) after a stream
+  // opened or closed; may be empty.
+  std::function<void()> on_streams_changed{};
 };
 
 class Hub {
@@ -82,7 +95,9 @@ class Hub {
   // Registers a stream (for live routing, or a replay first when it resumes)
   // and returns the handle that hands over its socket; see pending_stream.hpp.
   // Call it before sending the response headers. Fails (unavailable) once
-  // shutdown() has begun.
+  // shutdown() has begun. With a shared log, a stream resuming from an id
+  // this node's feed has not routed yet waits for it (at most
+  // HubOptions::feed_catch_up_ms; then unavailable): it may block.
   Result<PendingStream> open(StreamRequest request);
 
   // The writer loops, by index (StreamRequest::loop): the HTTP edge serves
@@ -121,6 +136,14 @@ class Hub {
   // log's callback thread. False, and nothing appended, after shutdown began.
   bool append_and_route(const EventDraft& draft, std::function<void(Result<Published>)> done);
   void announce_presence(const Subscription& subscription, const StreamOwner& owner, bool joined);
+  // Shared logs: the feed's event, routed here.
+  void on_feed(const EventPtr& event);
+  // Shared logs: a stream resuming from `after` waits until the feed has
+  // routed it, unless `after` is from another life of the log.
+  Status catch_up(EventId after);
+  // Ends the feed (shared logs), answering the publishes it did not bring
+  // back, after waiting up to `wait_ms` for those in flight.
+  void stop_feed(int64_t wait_ms);
 
   EventLog& log_;
   Metrics& metrics_;
@@ -130,6 +153,9 @@ class Hub {
   std::vector<std::unique_ptr<WriterLoop>> loops_;
   std::unique_ptr<detail::StreamRegistry> registry_;
   std::unique_ptr<detail::ReplayScheduler> replays_;
+  std::unique_ptr<detail::FeedAcks> feed_acks_;  // shared logs only
+  int64_t feed_catch_up_ms_ = 2000;
+  std::function<void()> on_streams_changed_;
 };
 
 }  // namespace sse

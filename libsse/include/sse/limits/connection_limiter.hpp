@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -64,6 +65,8 @@ class ConnectionLimiter : public std::enable_shared_from_this<ConnectionLimiter>
 
   size_t open_total() const;
   size_t open_for(const std::string& user_id) const;
+  // Every user with a place, and how many places each holds.
+  std::map<std::string, size_t> per_user() const;
 
  private:
   ConnectionLimiter(size_t max_total, size_t max_per_user, size_t max_anonymous)

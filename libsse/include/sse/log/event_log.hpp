@@ -2,8 +2,8 @@
 
 // The one ordered event log. Every published event is appended here first and
 // gets its id here; a reconnecting client is replayed from here. Backends:
-// memory (MemoryEventLog) and SQLite (SqliteEventLog) implement the same
-// contract; a Redis backend will too.
+// memory (MemoryEventLog), SQLite (SqliteEventLog) and Redis (RedisEventLog,
+// shared by several nodes) implement the same contract.
 
 #include <functional>
 #include <memory>
@@ -20,6 +20,9 @@ using EventFilter = std::function<bool(const Event&)>;
 // in id order, one at a time, so a callback that routes the event delivers
 // every stream's events in order. A callback must not append.
 using AppendCallback = std::function<void(Result<EventPtr>)>;
+
+// A shared log's feed: every event any node appended, once each, in id order.
+using FeedCallback = std::function<void(const EventPtr&)>;
 
 struct ReplayPage {
   std::vector<EventPtr> events;  // accepted by the filter, in id order
@@ -54,6 +57,24 @@ class EventLog {
 
   // Number of events held now.
   virtual size_t size() const = 0;
+
+  // A log that several nodes share (Redis): the events of every node reach
+  // this one through the feed, and append()'s callback only acknowledges
+  // (the event is stored; routing it is the feed's job, so that each event
+  // is routed once, in id order, whichever node appended it).
+  virtual bool shared() const { return false; }
+  // Shared logs: from now on, every event with an id above head() (as it is
+  // at this call) reaches `on_event` once, in id order, on the log's reader
+  // thread, this node's own appends included. Called at most once.
+  virtual void start_feed(FeedCallback on_event) { (void)on_event; }
+  // Ends the feed: `on_event` is not running and is not called after this
+  // returns. Idempotent.
+  virtual void stop_feed() {}
+
+  // Whether the storage behind the log can be reached now (false while a
+  // Redis server is away), and how often it was reconnected to.
+  virtual bool available() const { return true; }
+  virtual uint64_t reconnects() const { return 0; }
 };
 
 // Appends and waits for the outcome; for callers that publish one event at a

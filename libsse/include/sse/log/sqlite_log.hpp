@@ -13,13 +13,10 @@
 // pruning). Retention (max_events, max_age) is enforced in the background.
 
 #include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "sse/log/append_batcher.hpp"
 #include "sse/log/event_log.hpp"
 #include "sse/log/memory_log.hpp"
 #include "sse/util/clock.hpp"
@@ -58,14 +55,9 @@ class SqliteEventLog final : public EventLog {
  private:
   struct Impl;
   struct Rows;
-  struct Pending {
-    EventDraft draft;
-    AppendCallback done;
-  };
   SqliteEventLog(std::unique_ptr<Impl> impl, SqliteLogOptions options, const Clock& clock);
-  void writer_loop();
-  void commit(std::vector<Pending>& batch);
-  std::vector<Result<EventPtr>> seal_batch(const std::vector<Pending>& batch, Rows& rows) const;
+  void commit(AppendBatcher::Batch& batch);
+  std::vector<Result<EventPtr>> seal_batch(const AppendBatcher::Batch& batch, Rows& rows) const;
   Status insert_rows(Rows& rows);
   // replay() without the error handling: throws Poco's exceptions.
   ReplayPage read_page(EventId after, EventId up_to, const EventFilter& filter,
@@ -80,11 +72,7 @@ class SqliteEventLog final : public EventLog {
   std::atomic<EventId> first_id_{1};  // oldest id held (head_ + 1 when empty)
   std::atomic<size_t> size_{0};
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Pending> pending_;
-  bool stopping_ = false;
-  std::thread writer_;
+  AppendBatcher batcher_;  // last: its thread stops first
 };
 
 }  // namespace sse

@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "sse/event/event.hpp"
@@ -46,6 +47,9 @@ struct Gauges {
   uint64_t queued_events = 0;
   uint64_t queued_bytes = 0;
   double uptime_seconds = 0;
+  // Only with a shared log (history.backend = "redis").
+  std::optional<bool> redis_connected;
+  uint64_t redis_reconnects = 0;
 };
 
 std::string render_prometheus(const Metrics& metrics, const Gauges& gauges);
