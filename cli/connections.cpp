@@ -18,35 +18,48 @@ struct ConnectionsFlags {
   std::string id;
 };
 
-constexpr const char* kColumns[] = {
-    "id",          "userId",      "stream",     "room",      "remoteAddress",
-    "connectedAt", "lastEventId", "eventsSent", "bytesSent", "queued"};
-constexpr const char* kHeadings[] = {"ID",        "USER",    "STREAM", "ROOM",  "REMOTE",
-                                     "CONNECTED", "LAST-ID", "EVENTS", "BYTES", "QUEUED"};
-constexpr size_t kColumnCount = std::size(kColumns);
+struct Column {
+  const char* field;
+  const char* heading;
+};
+constexpr Column kColumns[] = {
+    {"id", "ID"},           {"userId", "USER"},          {"stream", "STREAM"},
+    {"room", "ROOM"},       {"remoteAddress", "REMOTE"}, {"connectedAt", "CONNECTED"},
+    {"lastEventId", "LAST-ID"}, {"eventsSent", "EVENTS"}, {"bytesSent", "BYTES"},
+    {"queued", "QUEUED"}};
+// A cluster's server (history.backend = "redis") also says which node holds each stream.
+constexpr Column kNodeColumn = {"node", "NODE"};
 
 void print_table(const Context& ctx, const Poco::JSON::Array::Ptr& connections) {
-  std::vector<std::array<std::string, kColumnCount>> rows;
-  std::array<std::string, kColumnCount> heading;
-  for (size_t c = 0; c < kColumnCount; ++c) heading[c] = kHeadings[c];
+  std::vector<Column> columns(std::begin(kColumns), std::end(kColumns));
+  for (size_t i = 0; i < connections->size(); ++i) {
+    auto connection = connections->getObject(static_cast<unsigned>(i));
+    if (connection && connection->has(kNodeColumn.field)) {
+      columns.insert(columns.begin() + 1, kNodeColumn);
+      break;
+    }
+  }
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> heading;
+  for (const Column& column : columns) heading.emplace_back(column.heading);
   rows.push_back(heading);
   for (size_t i = 0; i < connections->size(); ++i) {
     auto connection = connections->getObject(static_cast<unsigned>(i));
-    std::array<std::string, kColumnCount> row;
-    for (size_t c = 0; c < kColumnCount; ++c) {
-      row[c] = field_text(connection, kColumns[c]);
-      if (row[c].empty()) row[c] = "-";
+    std::vector<std::string> row;
+    for (const Column& column : columns) {
+      row.push_back(field_text(connection, column.field));
+      if (row.back().empty()) row.back() = "-";
     }
     rows.push_back(std::move(row));
   }
-  std::array<size_t, kColumnCount> width{};
+  std::vector<size_t> width(columns.size(), 0);
   for (const auto& row : rows) {
-    for (size_t c = 0; c < kColumnCount; ++c) width[c] = std::max(width[c], row[c].size());
+    for (size_t c = 0; c < columns.size(); ++c) width[c] = std::max(width[c], row[c].size());
   }
   for (size_t r = 0; r < rows.size(); ++r) {
     std::string line;
-    for (size_t c = 0; c < kColumnCount; ++c) {
-      line += c + 1 == kColumnCount ? rows[r][c] : fmt::format("{:<{}}  ", rows[r][c], width[c]);
+    for (size_t c = 0; c < columns.size(); ++c) {
+      line += c + 1 == columns.size() ? rows[r][c] : fmt::format("{:<{}}  ", rows[r][c], width[c]);
     }
     ctx.out().print(r == 0 ? ctx.out().paint(line, ansi::kBold) : line);
   }

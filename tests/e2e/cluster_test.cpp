@@ -217,6 +217,10 @@ TEST_CASE("cluster: while Redis is stopped publishes get 503 and streams stay op
   CHECK(ready_becomes(a->port(), 503));
   CHECK(http(a->port(), "GET", "/metrics").body.find("sse_redis_connected 0\n") !=
         std::string::npos);
+  // A stream resuming now could not be replayed: it is told to come back.
+  SseClient resuming(a->port(), kTopic,
+                     {{"Authorization", "Bearer " + kDemoToken}, {"Last-Event-ID", "1"}});
+  CHECK(resuming.status() == 503);
   // Streams stay open, with their heartbeats.
   const size_t before = on_a->events().size();
   REQUIRE(on_a->wait_for_events(before + 2, 10s));
@@ -241,7 +245,7 @@ TEST_CASE("cluster: a node killed with SIGKILL loses its clients nothing, and it
           "counts expire",
           "[e2e][cluster]") {
   RedisServer redis;
-  auto a = node(redis, "2s", "2"), b = node(redis, "2s", "2");
+  auto a = node(redis, "5s", "2"), b = node(redis, "5s", "2");
   std::vector<std::unique_ptr<SseClient>> erin;
   for (int i = 0; i < 2; ++i) {
     std::unique_ptr<SseClient> client;
@@ -261,7 +265,7 @@ TEST_CASE("cluster: a node killed with SIGKILL loses its clients nothing, and it
   REQUIRE(moved->wait_for_id(published.back()));
   CHECK(ids_of(*moved) == std::vector<std::string>(published.begin() + 3, published.end()));
   // Erin's two streams on the dead node still count, until its registration
-  // expires (redis.node_ttl = 2s).
+  // expires (redis.node_ttl = 5s: it was refreshed at most 5/3 s before the kill).
   CHECK(open_status(b->port(), "erin") == 429);
   std::vector<std::unique_ptr<SseClient>> later;
   CHECK(eventually_status(b->port(), "erin", 200, later));
@@ -287,6 +291,13 @@ TEST_CASE("cluster: the admin view lists the streams of every node and kicks one
     if (id.empty()) std::this_thread::sleep_for(20ms);
   }
   REQUIRE_FALSE(id.empty());
+  // ssectl shows which node holds each stream.
+  const CommandResult listed = run({ssectl_bin(), "connections", "list", "--server", a->url(),
+                                    "--token", kDemoToken});
+  CHECK(listed.exit_code == 0);
+  CHECK(listed.out.rfind("ID", 0) == 0);
+  CHECK(listed.out.find("NODE") != std::string::npos);
+  CHECK(listed.out.find(id) != std::string::npos);
   const HttpResponse kicked = http(a->port(), "DELETE", "/admin/connections/" + id, "",
                                    {{"Authorization", "Bearer " + kDemoToken}});
   CHECK(kicked.status == 200);
@@ -312,4 +323,32 @@ TEST_CASE("cluster: start-up fails with a clear message when Redis cannot be rea
   CHECK(r.err.find("redis.url") != std::string::npos);
   CHECK(r.err.find("unreachable") != std::string::npos);
   CHECK(r.err.find("secret") == std::string::npos);
+}
+
+TEST_CASE("cluster: the stream is trimmed to about history.max_events, and a replay from a "
+          "trimmed id says incomplete",
+          "[e2e][cluster]") {
+  RedisServer redis;
+  auto a = std::make_unique<ServerProcess>(ServerProcess::Env{
+      {"SSE_HISTORY_BACKEND", "redis"},
+      {"SSE_REDIS_URL", redis.url()},
+      {"SSE_REDIS_KEY_PREFIX", "trim:"},
+      {"SSE_HISTORY_MAX_EVENTS", "10"},
+      {"SSE_LIMITS_PUBLISH_RATE", "1000"},
+      {"SSE_LIMITS_PUBLISH_BURST", "1000"},
+  });
+  std::string first, last;
+  for (int n = 1; n <= 300; ++n) {
+    last = publish(a->port(), n);
+    REQUIRE_FALSE(last.empty());
+    if (first.empty()) first = last;
+  }
+  // MAXLEN ~ trims whole macro nodes (100 entries each by default): well under 300.
+  const std::string length = redis_command(redis.port(), {"XLEN", "trim:events"});
+  REQUIRE(length.rfind(':', 0) == 0);
+  CHECK(std::stoi(length.substr(1)) < 300);
+  auto resumed = subscribe(a->port(), {{"Last-Event-ID", first}});
+  CHECK(resumed->header("x-sse-replay") == "incomplete");
+  REQUIRE(resumed->wait_for_id(last));
+  CHECK(ids_of(*resumed).back() == last);
 }

@@ -153,6 +153,7 @@ void Cluster::refresh_loop() {
 }
 
 void Cluster::refresh() {
+  std::lock_guard counts(counts_mu_);
   const NodeReport report = report_();
   const std::string node = std::to_string(node_);
   const std::string ttl = std::to_string(options_.node_ttl_ms);
@@ -230,10 +231,11 @@ void Cluster::kick_loop() {
 
 // Handler-side calls.
 
-bool Cluster::admit(const std::string& user, size_t open_here) {
+bool Cluster::admit(const std::string& user, const std::function<size_t()>& open_here) {
+  std::lock_guard counts(counts_mu_);
   auto reply = pool_->call(redis::command(
       {"EVAL", kAdmitScript, "2", options_.redis.key_prefix + "users:" + user,
-       options_.redis.key_prefix + "nodes", std::to_string(node_), std::to_string(open_here),
+       options_.redis.key_prefix + "nodes", std::to_string(node_), std::to_string(open_here()),
        std::to_string(options_.max_streams_per_user), std::to_string(options_.node_ttl_ms)}));
   if (!reply) return true;  // Redis away: this node's own limit holds
   return redis::as_integer(*reply).value_or(1) == 1;

@@ -138,6 +138,8 @@ Result<PendingStream> Hub::open(StreamRequest request) {
   const StreamOwner owner = request.owner;
   const std::optional<EventId> resume_after = request.resume_after;
   if (resume_after) {
+    // A replay the log cannot read now would end the stream at once.
+    if (!log_.available()) return Error::unavailable("the event log cannot be read now; retry");
     if (Status caught_up = catch_up(*resume_after); !caught_up) return caught_up.error();
   }
   // Counted in before the stream exists, so that no close can count it out

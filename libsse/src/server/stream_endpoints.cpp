@@ -84,8 +84,10 @@ Result<ConnectionLimiter::Ticket, ApiError> admit(ServerContext& ctx, const Iden
   auto admission = ctx.limiter->admit(who.user_id);
   if (admission.ticket) {
     if (ctx.cluster && !who.user_id.empty() &&
-        !ctx.cluster->admit(who.user_id, ctx.limiter->open_for(who.user_id))) {
-      return per_user_limit(ctx);  // the ticket gives its place back
+        !ctx.cluster->admit(who.user_id, [&] { return ctx.limiter->open_for(who.user_id); })) {
+      admission.ticket.reset();  // its place back, and the cluster told so
+      ctx.cluster->changed();
+      return per_user_limit(ctx);
     }
     return std::move(*admission.ticket);
   }

@@ -58,10 +58,12 @@ std::string status_snapshot_json(ServerContext& ctx, CpuSampler& cpu, int64_t no
   // A string, like every event id in the API (ids are 64-bit; JSON numbers
   // are not safe past 2^53 in JavaScript).
   const EventId last_event_id = ctx.hub->last_event_id();
+  // In a cluster every node's snapshots reach every status stream: each says whose it is.
+  const std::string node = ctx.cluster ? fmt::format(R"(,"node":{})", ctx.cluster->node()) : "";
   return fmt::format(
-      R"({{"status":"{}","uptime":{:.3f},"connections":{{"total":{},"notifications":{},"realtime":{},"chat":{},"status":{}}},"memory":{{"rssBytes":{}}},"cpu":{{"percent":{:.1f}}},"lastEventId":"{}","timestamp":"{}"}})",
+      R"({{"status":"{}","uptime":{:.3f},"connections":{{"total":{},"notifications":{},"realtime":{},"chat":{},"status":{}}},"memory":{{"rssBytes":{}}},"cpu":{{"percent":{:.1f}}},"lastEventId":"{}"{},"timestamp":"{}"}})",
       status, uptime, open[0] + open[1] + open[2] + open[3], open[0], open[1], open[2], open[3],
-      resident_bytes(), cpu.sample_percent(), last_event_id, format_iso8601_ms(now_ms));
+      resident_bytes(), cpu.sample_percent(), last_event_id, node, format_iso8601_ms(now_ms));
 }
 
 }  // namespace sse

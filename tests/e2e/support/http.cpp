@@ -21,13 +21,29 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string lower(std::string s) {
+std::string request_text(int port, const std::string& method, const std::string& target,
+                         const std::string& body, const Headers& headers, bool close) {
+  std::string req =
+      method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n";
+  bool has_length = false;
+  for (const auto& [name, value] : headers) {
+    req += name + ": " + value + "\r\n";
+    if (lower_case(name) == "content-length" || lower_case(name) == "transfer-encoding") has_length = true;
+  }
+  if (!body.empty() && !has_length)
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (close) req += "Connection: close\r\n";
+  return req + "\r\n" + body;
+}
+
+}  // namespace
+
+std::string lower_case(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
 }
 
-// Splits "HTTP/1.1 200 OK\r\nName: value\r\n…\r\n\r\n" into status and headers.
-int parse_head(const std::string& head, std::map<std::string, std::string>& headers) {
+int parse_response_head(const std::string& head, std::map<std::string, std::string>& headers) {
   size_t line_end = head.find("\r\n");
   const std::string status_line = head.substr(0, line_end);
   const size_t sp = status_line.find(' ');
@@ -41,30 +57,14 @@ int parse_head(const std::string& head, std::map<std::string, std::string>& head
     if (colon == std::string::npos) continue;
     std::string value = line.substr(colon + 1);
     value.erase(0, value.find_first_not_of(' '));
-    headers[lower(line.substr(0, colon))] = value;
+    headers[lower_case(line.substr(0, colon))] = value;
   }
   return status;
 }
 
-std::string request_text(int port, const std::string& method, const std::string& target,
-                         const std::string& body, const Headers& headers, bool close) {
-  std::string req =
-      method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n";
-  bool has_length = false;
-  for (const auto& [name, value] : headers) {
-    req += name + ": " + value + "\r\n";
-    if (lower(name) == "content-length" || lower(name) == "transfer-encoding") has_length = true;
-  }
-  if (!body.empty() && !has_length)
-    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  if (close) req += "Connection: close\r\n";
-  return req + "\r\n" + body;
-}
-
-}  // namespace
 
 std::string HttpResponse::header(const std::string& name) const {
-  auto it = headers.find(lower(name));
+  auto it = headers.find(lower_case(name));
   return it == headers.end() ? "" : it->second;
 }
 
@@ -124,13 +124,13 @@ HttpResponse http(int port, const std::string& method, const std::string& target
     const size_t head_end = raw.find("\r\n\r\n");
     if (head_end == std::string::npos) continue;
     std::map<std::string, std::string> h;
-    parse_head(raw.substr(0, head_end + 2), h);
+    parse_response_head(raw.substr(0, head_end + 2), h);
     auto length = h.find("content-length");
     if (length != h.end() && raw.size() >= head_end + 4 + std::stoul(length->second)) break;
   }
   const size_t head_end = raw.find("\r\n\r\n");
   if (head_end == std::string::npos) return response;
-  response.status = parse_head(raw.substr(0, head_end + 2), response.headers);
+  response.status = parse_response_head(raw.substr(0, head_end + 2), response.headers);
   response.body = raw.substr(head_end + 4);
   return response;
 }
@@ -152,7 +152,7 @@ SseClient::SseClient(int port, const std::string& target, const Headers& headers
     head_buffer_ += socket_.receive(std::chrono::milliseconds(50));
     const size_t head_end = head_buffer_.find("\r\n\r\n");
     if (head_end == std::string::npos) continue;
-    status_ = parse_head(head_buffer_.substr(0, head_end + 2), headers_);
+    status_ = parse_response_head(head_buffer_.substr(0, head_end + 2), headers_);
     const std::string rest = head_buffer_.substr(head_end + 4);
     if (status_ == 200) {
       stream_bytes_ = rest;
@@ -169,7 +169,7 @@ SseClient::SseClient(int port, const std::string& target, const Headers& headers
 }
 
 std::string SseClient::header(const std::string& name) const {
-  auto it = headers_.find(lower(name));
+  auto it = headers_.find(lower_case(name));
   return it == headers_.end() ? "" : it->second;
 }
 

@@ -94,6 +94,12 @@ class SseClient {
 bool wait_for_streams(int port, size_t count, const std::string& stream = "",
                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// "HTTP/1.1 200 OK\r\nName: value\r\n…" (the blank line may follow): the
+// status (0 when the status line has none), and the fields into `headers`,
+// their names lower-cased.
+int parse_response_head(const std::string& head, std::map<std::string, std::string>& headers);
+std::string lower_case(std::string s);
+
 // JSON field helpers for assertions (Poco::JSON underneath).
 std::string json_string(const std::string& json, const std::string& field);
 long long json_int(const std::string& json, const std::string& field);

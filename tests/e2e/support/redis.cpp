@@ -79,13 +79,14 @@ std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_str
 std::string RedisServer::log() const { return file_text(dir() / "redis.log"); }
 
 void RedisServer::launch(int port) {
-  child_ = spawn_logged(
-      {kRedisServerBin, "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir",
-       dir().string(), "--save", "", "--appendonly", "yes", "--appendfsync", "always",
-       "--daemonize", "no", "--logfile", (dir() / "redis.log").string()},
-      dir() / "redis.out");
+  child_ =
+      spawn_logged({kRedisServerBin, "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir",
+                    dir().string(), "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+                    "--daemonize", "no", "--logfile", (dir() / "redis.log").string()},
+                   dir() / "redis.out");
   const bool up = wait_until_ready(
-      *child_, [port] { return redis_command(port, {"PING"}, std::chrono::seconds(1)) == "+PONG\r\n"; },
+      *child_,
+      [port] { return redis_command(port, {"PING"}, std::chrono::seconds(1)) == "+PONG\r\n"; },
       std::chrono::seconds(10));
   if (!up) {
     child_.reset();  // kills it if it is still there

@@ -22,7 +22,7 @@
 //
 // While Redis is away, admission and the rate limit fall back to this node's
 // own limits (streams keep opening; a publish fails anyway, at the log), and
-// the admin view shows this node only. Thread-safe.
+// the admin view of other nodes is unavailable. Thread-safe.
 
 #include <atomic>
 #include <condition_variable>
@@ -88,11 +88,13 @@ class Cluster {
   // This node's streams changed: refresh soon.
   void changed();
 
-  // A stream of `user` is opening here, where `open_here` streams of the
-  // user are open with it: false when the other live nodes' streams of the
-  // user and these together pass the limit. True while Redis is away.
-  // Blocks for one round trip.
-  bool admit(const std::string& user, size_t open_here);
+  // A stream of `user` is opening here, where `open_here()` streams of the
+  // user hold a place with it: false when the other live nodes' streams of
+  // the user and these together pass the limit. True while Redis is away.
+  // Blocks for one round trip. `open_here` is read under the lock a refresh
+  // holds while it reads and writes this node's counts, so that a refresh
+  // cannot write back a count older than the one this call writes.
+  bool admit(const std::string& user, const std::function<size_t()>& open_here);
   // One publish of `user` against the cluster's bucket. Allowed while Redis
   // is away. Blocks for one round trip.
   RateDecision try_publish(const std::string& user);
@@ -120,7 +122,8 @@ class Cluster {
   std::unique_ptr<redis::Link> kick_reader_;  // the kick thread's
   std::function<NodeReport()> report_;
   std::function<bool(StreamId)> kick_here_;
-  std::map<std::string, size_t> reported_users_;  // the refresh thread's
+  std::map<std::string, size_t> reported_users_;  // under counts_mu_
+  std::mutex counts_mu_;  // this node's counts in Redis: one writer at a time
 
   std::mutex mu_;
   std::condition_variable wake_;
