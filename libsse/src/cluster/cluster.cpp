@@ -58,6 +58,17 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(cap / rate) + 1000)
 return -1
 )lua";
 
+// KEYS: the nodes set. ARGV: a node number, the registration's lifetime
+// (ms). Takes the number unless a live node has it (returns 0 then).
+constexpr const char* kClaimScript = R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expires = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if expires and tonumber(expires) >= now then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+return 1
+)lua";
+
 // KEYS: the nodes set. ARGV: this node, its registration's lifetime (ms).
 // Registers it and forgets the nodes whose registration has expired.
 constexpr const char* kRegisterScript = R"lua(
@@ -89,15 +100,23 @@ Cluster::Cluster(ClusterOptions options, const Clock& clock, Logger& logger)
 }
 
 Status Cluster::register_node() {
-  auto next = refresher_->call(redis::command({"INCR", options_.redis.key_prefix + "nodes:next"}));
-  if (!next) return next.error();
-  const int64_t n = redis::as_integer(*next).value_or(1);
-  node_ = static_cast<uint32_t>((n - 1) % kMaxNode) + 1;
-  auto registered =
-      refresher_->call(redis::command({"EVAL", kRegisterScript, "1", options_.redis.key_prefix + "nodes",
-                                       std::to_string(node_), std::to_string(options_.node_ttl_ms)}));
-  if (!registered) return registered.error();
-  return {};
+  // The counter goes round; a number a live node holds is skipped.
+  for (uint32_t attempt = 0; attempt < kMaxNode; ++attempt) {
+    auto next =
+        refresher_->call(redis::command({"INCR", options_.redis.key_prefix + "nodes:next"}));
+    if (!next) return next.error();
+    const int64_t n = redis::as_integer(*next).value_or(1);
+    const uint32_t node = static_cast<uint32_t>((n - 1) % kMaxNode) + 1;
+    auto claimed = refresher_->call(
+        redis::command({"EVAL", kClaimScript, "1", options_.redis.key_prefix + "nodes",
+                        std::to_string(node), std::to_string(options_.node_ttl_ms)}));
+    if (!claimed) return claimed.error();
+    if (redis::as_integer(*claimed).value_or(0) == 1) {
+      node_ = node;
+      return {};
+    }
+  }
+  return Error::unavailable(fmt::format("every one of the {} node numbers is taken", kMaxNode));
 }
 
 Cluster::~Cluster() {

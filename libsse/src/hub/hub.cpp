@@ -122,7 +122,8 @@ Status Hub::catch_up(EventId after) {
   if (feed_acks_->wait_routed(after, feed_catch_up_ms_)) return {};
   // An id above every one the log gave out is from another life of the log
   // (the registry replays it everything held); one below is only late here.
-  if (after > log_.head()) return {};
+  auto newest = log_.newest_id();
+  if (newest && after > *newest) return {};
   return Error::unavailable("this node has not yet caught up with the event log; retry");
 }
 

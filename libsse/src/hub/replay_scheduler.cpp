@@ -53,7 +53,17 @@ void ReplayScheduler::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+namespace {
+constexpr int64_t kUnavailableRetryMs = 200;
+int64_t steady_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
 bool ReplayScheduler::ready(const Job& job) const {
+  if (job.not_before_ms > 0 && steady_now_ms() < job.not_before_ms) return false;
   const uint64_t waiting = job.stats->queued.load(std::memory_order_relaxed) +
                            job.stats->replay_in_flight.load(std::memory_order_relaxed);
   if (waiting > kReplayQueueLow || waiting_bytes(job) > budget_.stream_bytes / 2) return false;
@@ -90,10 +100,17 @@ bool ReplayScheduler::step(Job& job) {
       job.after, up_to, [&job](const Event& e) { return job.subscription.accepts(e); },
       kReplayPage);
   if (!page) {
+    // A log away for now (a shared log's server): the stream stays open
+    // (heartbeats go on) and the page is read again shortly.
+    if (page.error().is_unavailable()) {
+      job.not_before_ms = steady_now_ms() + kUnavailableRetryMs;
+      return true;
+    }
     // The client reconnects and tries again; nothing was skipped.
     registry_.close(job.id, CloseReason::kServerError);
     return false;
   }
+  job.not_before_ms = 0;
   // Cut to the room left under half the stream's bound (one event at least),
   // so that live events and heartbeats after the replay still fit under it;
   // the scan resumes after the last event kept.

@@ -56,6 +56,9 @@ class ReplayScheduler {
     Subscription subscription;  // the replay's filter: Subscription::accepts
     EventId after = 0;          // replay the events after this id
     std::shared_ptr<StreamStats> stats;
+    // A log away for now (unavailable): not read again before this
+    // (steady ms; 0: at once).
+    int64_t not_before_ms = 0;
   };
   // Queues a replay. After stop() the job is dropped: its stream is closed
   // with its writer loop.

@@ -16,11 +16,19 @@ using redis::Array;
 using redis::Reply;
 
 // Assigns the id and appends, in one step. KEYS: the sequence, the stream.
-// ARGV: MAXLEN, then channel, type, user, room, entity type, time, then the
-// payload in pieces: the id goes between them.
+// ARGV: MAXLEN, then channel, type, user, room, entity type, time, the
+// newest id this node has seen, then the payload in pieces: the id goes
+// between them. The id is above the node's newest even when Redis came back
+// with less than it had (no persistence, a lagging replica): an id the node
+// has routed is never given out again.
 constexpr const char* kAppendScript = R"lua(
 local id = redis.call('INCR', KEYS[1])
-local data = table.concat(ARGV, string.format('%d', id), 8, #ARGV)
+local floor = tonumber(ARGV[8])
+if id <= floor then
+  id = floor + 1
+  redis.call('SET', KEYS[1], id)
+end
+local data = table.concat(ARGV, string.format('%d', id), 9, #ARGV)
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], string.format('%d-0', id),
            'c', ARGV[2], 't', ARGV[3], 'u', ARGV[4], 'r', ARGV[5], 'e', ARGV[6],
            'ms', ARGV[7], 'd', data)
@@ -28,9 +36,15 @@ return id
 )lua";
 
 // The newest id, and a sequence never behind the stream (a sequence key
-// lost on its own would otherwise hand out ids the stream already has).
+// lost on its own would otherwise hand out ids the stream already has) nor
+// behind ARGV[1], the newest id the caller has seen.
 constexpr const char* kHeadScript = R"lua(
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
+local floor = tonumber(ARGV[1])
+if floor > seq then
+  redis.call('SET', KEYS[1], floor)
+  seq = floor
+end
 local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
 if #top > 0 then
   local last = tonumber(string.match(top[1][1], '^(%d+)'))
@@ -45,7 +59,7 @@ return seq
 constexpr size_t kFeedCount = 512;
 constexpr size_t kMaxEntriesScanned = 4096;  // per replay call (see EventLog::replay)
 constexpr int64_t kFirstRetryMs = 100;
-constexpr int64_t kMaxRetryMs = 5000;
+constexpr int64_t kMaxRetryMs = 1000;
 
 std::optional<EventId> entry_id(const std::string& text) {
   EventId id = 0;
@@ -111,6 +125,19 @@ struct RedisEventLog::Links {
   mutable redis::Link query;  // replay, covers, size
   mutable std::mutex query_mu;
   mutable uint64_t query_outages = 0;  // under query_mu
+  // A read on the query link (the caller holds query_mu), on a fresh
+  // connection when Redis went away since its last use, and once more on a
+  // fresh one when it fails: it may have sat idle on a connection that is
+  // gone, and a read is harmless to send again.
+  Result<Reply> query_read(const Array& command, const std::atomic<uint64_t>& outages) const {
+    if (outages.load() != query_outages) {
+      query.disconnect();
+      query_outages = outages.load();
+    }
+    auto reply = query.call(command);
+    if (!reply && reply.error().is_unavailable()) reply = query.call(command);
+    return reply;
+  }
   std::string append_sha;              // the writer thread's
   uint64_t writer_outages = 0;         // the writer thread's
 };
@@ -153,7 +180,7 @@ Status RedisEventLog::init() {
         "redis.url: {} runs Redis {}.{}; the event log needs 6.2 or later", options_.redis.label, major,
         minor));
   }
-  auto head = link.call(redis::command({"EVAL", kHeadScript, "2", seq_key_, stream_key_}));
+  auto head = link.call(redis::command({"EVAL", kHeadScript, "2", seq_key_, stream_key_, "0"}));
   if (!head) return head.error().with_context("redis.url");
   const auto newest = redis::as_integer(*head);
   if (!newest || *newest < 0) return Error::corruption("redis: the event sequence is not a number");
@@ -181,9 +208,15 @@ void RedisEventLog::note_link(std::atomic<bool>& up, bool now_up, const std::str
                               const std::string& detail) {
   const bool was_up = up.exchange(now_up);
   if (was_up == now_up) return;
-  if (!now_up && &up == &reader_up_) outages_.fetch_add(1);
-  if (now_up) {
+  const bool reader = &up == &reader_up_;
+  if (!now_up && reader) outages_.fetch_add(1);
+  if (now_up && reader) {
+    // The writer reconnects at its next batch (outages_ changed): Redis is
+    // back for it too, as far as anyone can tell without a publish.
+    writer_up_.store(true);
     reconnects_.fetch_add(1);
+  }
+  if (now_up) {
     logger_.info("redis: connected again", {{"link", who}, {"redis", options_.redis.label}});
   } else {
     logger_.warn("redis: connection lost; retrying", {{"link", who}, {"error", detail}});
@@ -216,7 +249,7 @@ void RedisEventLog::send_batch(AppendBatcher::Batch& batch) {
     Array cmd;
     cmd << "EVALSHA" << links_->append_sha << "2" << seq_key_ << stream_key_ << max_len
         << std::to_string(static_cast<int>(d.channel)) << d.type << d.audience.user_id
-        << d.audience.room << d.audience.entity_type << time;
+        << d.audience.room << d.audience.entity_type << time << std::to_string(head_.load());
     for (const std::string& piece : pieces[i]) cmd << piece;
     commands.push_back(std::move(cmd));
     sent.push_back(i);
@@ -242,6 +275,8 @@ void RedisEventLog::send_batch(AppendBatcher::Batch& batch) {
         if (text->rfind("NOSCRIPT", 0) == 0 && attempt == 0) {
           again.push_back(i);
           again_commands.push_back(commands[k]);
+        } else if (redis::is_transient(*text)) {
+          failed[i] = Error::unavailable(fmt::format("Redis cannot take the event now: {}", *text));
         } else {
           failed[i] = Error::internal(fmt::format("Redis refused the event: {}", *text));
         }
@@ -321,7 +356,9 @@ void RedisEventLog::prune() {
 void RedisEventLog::start_feed(FeedCallback on_event) {
   std::lock_guard lock(feed_mu_);
   if (reader_.joinable() || feed_stopping_) return;
-  reader_ = std::thread([this, on_event = std::move(on_event)] { feed_loop(on_event); });
+  reader_ = std::thread([this, after = head_.load(), on_event = std::move(on_event)] {
+    feed_loop(after, on_event);
+  });
 }
 
 void RedisEventLog::stop_feed() {
@@ -333,10 +370,10 @@ void RedisEventLog::stop_feed() {
   if (reader_.joinable() && reader_.get_id() != std::this_thread::get_id()) reader_.join();
 }
 
-void RedisEventLog::feed_loop(FeedCallback on_event) {
+void RedisEventLog::feed_loop(EventId after, const FeedCallback& on_event) {
   redis::Link& link = links_->reader;
-  EventId after = head_.load();
   int64_t retry_ms = kFirstRetryMs;
+  bool lost = false;
   for (;;) {
     {
       std::unique_lock lock(feed_mu_);
@@ -348,12 +385,15 @@ void RedisEventLog::feed_loop(FeedCallback on_event) {
                         stream_key_, stream_id(after)}),
         options_.block_ms);
     if (!reply) {
+      lost = true;
       note_link(reader_up_, false, "reader", reply.error().message());
       std::unique_lock lock(feed_mu_);
       feed_cv_.wait_for(lock, std::chrono::milliseconds(retry_ms), [this] { return feed_stopping_; });
       retry_ms = std::min(retry_ms * 2, kMaxRetryMs);
       continue;
     }
+    if (lost && !raise_sequence(link, after)) continue;
+    lost = false;
     note_link(reader_up_, true, "reader", "");
     retry_ms = kFirstRetryMs;
     for (const Reply& stream : redis::elements(*reply)) {
@@ -378,6 +418,23 @@ void RedisEventLog::feed_loop(FeedCallback on_event) {
   }
 }
 
+bool RedisEventLog::raise_sequence(redis::Link& link, EventId routed) {
+  // Back after an outage: a Redis that lost data would give out ids this
+  // node has routed, and its streams would never see those events.
+  return link
+      .call(redis::command(
+          {"EVAL", kHeadScript, "2", seq_key_, stream_key_, std::to_string(routed)}))
+      .ok();
+}
+
+Result<EventId> RedisEventLog::newest_id() const {
+  std::lock_guard lock(links_->query_mu);
+  auto reply = links_->query_read(redis::command({"GET", seq_key_}), outages_);
+  if (!reply) return reply.error();
+  const std::string text = redis::as_string(*reply).value_or("0");
+  return std::max<EventId>(entry_id(text).value_or(0), head_.load());
+}
+
 // Reading.
 
 Result<ReplayPage> RedisEventLog::replay(EventId after, EventId up_to, const EventFilter& filter,
@@ -387,12 +444,12 @@ Result<ReplayPage> RedisEventLog::replay(EventId after, EventId up_to, const Eve
   up_to = std::min(up_to, head_.load());
   size_t scanned = 0;
   std::lock_guard lock(links_->query_mu);
-  refresh_after_outage(links_->query, &links_->query_outages);
   while (page.next_after < up_to && page.events.size() < max_events &&
          scanned < kMaxEntriesScanned) {
     const size_t want = std::min<size_t>(kFeedCount, max_events - page.events.size());
-    auto reply = links_->query.call(
-        xrange(stream_key_, stream_id(page.next_after + 1), stream_id(up_to), want));
+    auto reply = links_->query_read(
+        xrange(stream_key_, stream_id(page.next_after + 1), stream_id(up_to), want), outages_);
+    if (!reply && reply.error().is_unavailable()) return reply.error();
     if (!reply) return Error::io_error(reply.error().message());
     const std::vector<Reply> entries = redis::elements(*reply);
     if (entries.empty()) {
@@ -414,8 +471,7 @@ Result<ReplayPage> RedisEventLog::replay(EventId after, EventId up_to, const Eve
 bool RedisEventLog::covers(EventId after) const {
   if (after > head_.load()) return false;
   std::lock_guard lock(links_->query_mu);
-  refresh_after_outage(links_->query, &links_->query_outages);
-  auto reply = links_->query.call(xrange(stream_key_, "-", "+", 1));
+  auto reply = links_->query_read(xrange(stream_key_, "-", "+", 1), outages_);
   if (!reply) return false;
   const std::vector<Reply> entries = redis::elements(*reply);
   if (entries.empty()) return after == head_.load();
@@ -426,8 +482,7 @@ bool RedisEventLog::covers(EventId after) const {
 
 size_t RedisEventLog::size() const {
   std::lock_guard lock(links_->query_mu);
-  refresh_after_outage(links_->query, &links_->query_outages);
-  if (auto reply = links_->query.call(redis::command({"XLEN", stream_key_}))) {
+  if (auto reply = links_->query_read(redis::command({"XLEN", stream_key_}), outages_)) {
     if (auto n = redis::as_integer(*reply); n && *n >= 0) size_ = static_cast<size_t>(*n);
   }
   return size_.load();

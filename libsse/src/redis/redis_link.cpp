@@ -17,6 +17,11 @@ using Poco::Redis::Type;
 
 Poco::Timespan millis(int64_t ms) { return Poco::Timespan(ms * 1000); }
 
+Error refused(const std::string& text) {
+  if (is_transient(text)) return Error::unavailable(fmt::format("Redis cannot serve now: {}", text));
+  return Error::internal(fmt::format("Redis: {}", text));
+}
+
 }  // namespace
 
 Link::Link(LinkOptions options) : options_(std::move(options)) {}
@@ -65,7 +70,7 @@ Result<Reply> Link::call(const Array& cmd) {
   if (Status up = connect(); !up) return up.error();
   try {
     Reply reply = client_.sendCommand(cmd);
-    if (auto text = error_text(reply)) return Error::internal(fmt::format("Redis: {}", *text));
+    if (auto text = error_text(reply)) return refused(*text);
     return reply;
   } catch (const Poco::Exception& e) {
     return broken(e.displayText());
@@ -78,7 +83,7 @@ Result<Reply> Link::call_waiting(const Array& cmd, int64_t wait_ms) {
     client_.setReceiveTimeout(millis(options_.receive_timeout_ms + wait_ms));
     Reply reply = client_.sendCommand(cmd);
     client_.setReceiveTimeout(millis(options_.receive_timeout_ms));
-    if (auto text = error_text(reply)) return Error::internal(fmt::format("Redis: {}", *text));
+    if (auto text = error_text(reply)) return refused(*text);
     return reply;
   } catch (const Poco::Exception& e) {
     return broken(e.displayText());
@@ -125,6 +130,7 @@ void LinkPool::give_back(Link& link) {
 Result<Reply> LinkPool::call(const Array& cmd) {
   Link& link = borrow();
   auto reply = link.call(cmd);
+  if (!reply && reply.error().is_unavailable()) reply = link.call(cmd);
   give_back(link);
   return reply;
 }
@@ -132,8 +138,16 @@ Result<Reply> LinkPool::call(const Array& cmd) {
 Result<std::vector<Reply>> LinkPool::pipeline(const std::vector<Array>& commands) {
   Link& link = borrow();
   auto replies = link.pipeline(commands);
+  if (!replies && replies.error().is_unavailable()) replies = link.pipeline(commands);
   give_back(link);
   return replies;
+}
+
+bool is_transient(const std::string& text) {
+  for (const char* prefix : {"LOADING", "BUSY", "OOM", "READONLY", "MASTERDOWN", "TRYAGAIN"}) {
+    if (text.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
 }
 
 bool is_nil(const Reply& reply) {

@@ -44,7 +44,8 @@ class Link {
   void disconnect();
 
   // One command and its reply. A Redis error reply is an Error::internal
-  // with Redis's text (the command was wrong for the data); a broken or
+  // with Redis's text (the command was wrong for the data), or unavailable
+  // when it says Redis cannot serve now (is_transient); a broken or
   // timed-out connection is Error::unavailable, and the next call reconnects.
   Result<Reply> call(const Array& command);
   // As call(), waiting up to `wait_ms` more than the usual receive timeout
@@ -64,7 +65,9 @@ class Link {
 };
 
 // Links for callers on many threads: each call borrows a free link (or
-// waits for one). Thread-safe.
+// waits for one), and a call that fails unavailable is sent once more on a
+// fresh connection (a link may have sat idle on one that is gone): callers
+// send only commands that may run twice. Thread-safe.
 class LinkPool {
  public:
   LinkPool(const LinkOptions& options, size_t size);
@@ -79,6 +82,11 @@ class LinkPool {
   std::mutex mu_;
   std::condition_variable freed_;
 };
+
+// Whether a Redis error reply means "not now" (LOADING after a restart,
+// BUSY with a script, OOM, READONLY or MASTERDOWN around a failover,
+// TRYAGAIN), as opposed to a command wrong for the data.
+bool is_transient(const std::string& error_text);
 
 // Reading replies. Each returns nothing for a reply of another type.
 bool is_nil(const Reply& reply);

@@ -129,7 +129,10 @@ void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
   // Registered from here: every event published after the client sees "200"
   // reaches it. Leaving this function without release() abandons it.
   auto pending = ctx.hub->open(std::move(request));
-  if (!pending) return ex.send_error(api_error_for(pending.error()));
+  if (!pending) {
+    if (ctx.cluster) ctx.cluster->changed();  // the place the request held is free again
+    return ex.send_error(api_error_for(pending.error()));
+  }
 
   if (resume->has_value())
     ex.set_header("X-SSE-Replay", pending->replay_complete() ? "complete" : "incomplete");

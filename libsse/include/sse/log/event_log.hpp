@@ -44,7 +44,9 @@ class EventLog {
   // most `max_events` of them that `filter` accepts. Large replays go page by
   // page so that no reader holds the whole history. Thread-safe; never blocks
   // appends for longer than a copy of pointers or one read transaction.
-  // Fails (an I/O error) only when the storage cannot be read; never throws.
+  // Fails only when the storage cannot be read: io_error, or unavailable
+  // when it is away for now (a shared log's server) and a later call may
+  // succeed. Never throws.
   virtual Result<ReplayPage> replay(EventId after, EventId up_to, const EventFilter& filter,
                                     size_t max_events) const = 0;
 
@@ -53,7 +55,11 @@ class EventLog {
   virtual bool covers(EventId after) const = 0;
 
   // The id of the newest durable event; 0 when none was ever appended.
+  // A shared log answers from what this node has seen (it may lag).
   virtual EventId head() const = 0;
+  // The newest id the log has given out, asked of the storage itself: for a
+  // shared log, any node's; unavailable when the storage cannot be reached.
+  virtual Result<EventId> newest_id() const { return head(); }
 
   // Number of events held now.
   virtual size_t size() const = 0;

@@ -67,6 +67,7 @@ class RedisEventLog final : public EventLog {
                             size_t max_events) const override;
   bool covers(EventId after) const override;
   EventId head() const override { return head_.load(); }
+  Result<EventId> newest_id() const override;
   size_t size() const override;
 
   bool shared() const override { return true; }
@@ -82,7 +83,11 @@ class RedisEventLog final : public EventLog {
   void send_batch(AppendBatcher::Batch& batch);
   // Age retention (history.max_age), on the writer thread.
   void prune();
-  void feed_loop(FeedCallback on_event);
+  void feed_loop(EventId after, const FeedCallback& on_event);
+  // After an outage: the sequence is raised to at least `routed` (what the
+  // feed has delivered), in case Redis came back with less. False when Redis
+  // is away again.
+  bool raise_sequence(redis::Link& link, EventId routed);
   // Reconnects `link` before its next command if Redis went away since
   // `*seen` (outages_).
   void refresh_after_outage(redis::Link& link, uint64_t* seen) const;
