@@ -35,6 +35,8 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+# history.backend = "redis" (several nodes) needs a Redis server somewhere.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "redis-server")
 
 # Depends: from dpkg-shlibdeps (dpkg-dev) when it and file(1) are here, which
 # scripts/install-deps sees to; otherwise the libraries the programs link,
@@ -45,7 +47,7 @@ if(SSE_DPKG_SHLIBDEPS AND SSE_FILE_PROGRAM)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "libc6, libgcc-s1, libstdc++6, libfmt9, libtomlplusplus3, libpocofoundation80, libpoconet80, libpocojson80, libpocojwt80, libpococrypto80, libpocodata80, libpocodatasqlite80")
+      "libc6, libgcc-s1, libstdc++6, libfmt9, libtomlplusplus3, libpocofoundation80, libpoconet80, libpocojson80, libpocojwt80, libpococrypto80, libpocodata80, libpocodatasqlite80, libpocoredis80")
 endif()
 
 # conffiles: the files under sysconfdir, by their paths in the package.

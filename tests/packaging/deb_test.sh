@@ -54,7 +54,7 @@ description=$(field Description)
 [ "$(wc -l <<<"$description")" -gt 1 ] || fail "Description has no long part"
 depends=$(field Depends)
 for library in libc6 libstdc++6 libfmt9 libtomlplusplus3 libpocofoundation80 libpoconet80 \
-  libpocojson80 libpocojwt80 libpococrypto80 libpocodata80 libpocodatasqlite80; do
+  libpocojson80 libpocojwt80 libpococrypto80 libpocodata80 libpocodatasqlite80 libpocoredis80; do
   [[ ", $depends," == *", $library"[\ ,]* ]] || fail "Depends does not name $library: $depends"
 done
 
