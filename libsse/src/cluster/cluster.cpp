@@ -94,6 +94,8 @@ Cluster::Cluster(ClusterOptions options, const Clock& clock, Logger& logger)
   link.endpoint = options_.redis.endpoint;
   link.label = options_.redis.label;
   link.connect_timeout_ms = options_.redis.connect_timeout_ms;
+  // Handlers wait for these calls: a Redis slower than this is taken as away.
+  link.receive_timeout_ms = 2000;
   pool_ = std::make_unique<redis::LinkPool>(link, kHandlerLinks);
   refresher_ = std::make_unique<redis::Link>(link);
   kick_reader_ = std::make_unique<redis::Link>(link);
@@ -217,8 +219,8 @@ void Cluster::kick_loop() {
         continue;
       }
       const auto entries = redis::elements(*newest);
-      after = entries.empty() ? "0-0"
-                              : redis::as_string(redis::elements(entries[0]).at(0)).value_or("0-0");
+      const auto first = entries.empty() ? std::vector<Reply>{} : redis::elements(entries[0]);
+      after = first.empty() ? "0-0" : redis::as_string(first[0]).value_or("0-0");
     }
     auto reply = kick_reader_->call_waiting(
         redis::command({"XREAD", "BLOCK", std::to_string(options_.block_ms), "STREAMS", key, after}),
@@ -255,7 +257,8 @@ bool Cluster::admit(const std::string& user, const std::function<size_t()>& open
   auto reply = pool_->call(redis::command(
       {"EVAL", kAdmitScript, "2", options_.redis.key_prefix + "users:" + user,
        options_.redis.key_prefix + "nodes", std::to_string(node_), std::to_string(open_here()),
-       std::to_string(options_.max_streams_per_user), std::to_string(options_.node_ttl_ms)}));
+       std::to_string(options_.max_streams_per_user), std::to_string(options_.node_ttl_ms)}),
+      redis::Retry::kOnce);  // it sets this node's count: sending it twice is harmless
   if (!reply) return true;  // Redis away: this node's own limit holds
   return redis::as_integer(*reply).value_or(1) == 1;
 }
@@ -276,8 +279,9 @@ RateDecision Cluster::try_publish(const std::string& user) {
 }
 
 Result<std::vector<std::string>> Cluster::remote_connections() {
-  auto nodes = pool_->call(redis::command(
-      {"ZRANGEBYSCORE", options_.redis.key_prefix + "nodes", "-inf", "+inf"}));
+  auto nodes = pool_->call(
+      redis::command({"ZRANGEBYSCORE", options_.redis.key_prefix + "nodes", "-inf", "+inf"}),
+      redis::Retry::kOnce);
   if (!nodes) return nodes.error();
   std::vector<Array> gets;
   for (const Reply& member : redis::elements(*nodes)) {
@@ -297,7 +301,9 @@ Result<std::vector<std::string>> Cluster::remote_connections() {
 
 Result<bool> Cluster::kick_remote(StreamId id) {
   const std::string node = std::to_string(node_of(id));
-  auto list = pool_->call(redis::command({"GET", options_.redis.key_prefix + "node:" + node + ":connections"}));
+  auto list = pool_->call(
+      redis::command({"GET", options_.redis.key_prefix + "node:" + node + ":connections"}),
+      redis::Retry::kOnce);
   if (!list) return list.error();
   const std::string text = redis::as_string(*list).value_or("");
   if (text.find(fmt::format(R"("id":"{}")", id)) == std::string::npos) return false;

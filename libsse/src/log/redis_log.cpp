@@ -119,7 +119,18 @@ Array xrange(const std::string& key, const std::string& from, const std::string&
 
 struct RedisEventLog::Links {
   explicit Links(const redis::LinkOptions& options)
-      : writer(options), reader(options), query(options) {}
+      : writer(options), reader(feed_options(options)), query(query_options(options)) {}
+  // The feed has a backoff of its own: every attempt connects.
+  static redis::LinkOptions feed_options(redis::LinkOptions options) {
+    options.fail_fast_ms = 0;
+    return options;
+  }
+  // Reads are small: a Redis that takes longer is hung, and a replay or a
+  // stream open should not wait for it.
+  static redis::LinkOptions query_options(redis::LinkOptions options) {
+    options.receive_timeout_ms = 2000;
+    return options;
+  }
   redis::Link writer;  // the writer thread's
   redis::Link reader;  // the feed's
   mutable redis::Link query;  // replay, covers, size
@@ -127,16 +138,14 @@ struct RedisEventLog::Links {
   mutable uint64_t query_outages = 0;  // under query_mu
   // A read on the query link (the caller holds query_mu), on a fresh
   // connection when Redis went away since its last use, and once more on a
-  // fresh one when it fails: it may have sat idle on a connection that is
-  // gone, and a read is harmless to send again.
+  // fresh one when the connection it had fails (it may have sat idle on one
+  // that is gone; a read is harmless to send again).
   Result<Reply> query_read(const Array& command, const std::atomic<uint64_t>& outages) const {
     if (outages.load() != query_outages) {
-      query.disconnect();
+      query.reset();
       query_outages = outages.load();
     }
-    auto reply = query.call(command);
-    if (!reply && reply.error().is_unavailable()) reply = query.call(command);
-    return reply;
+    return query.call(command, redis::Retry::kOnce);
   }
   std::string append_sha;              // the writer thread's
   uint64_t writer_outages = 0;         // the writer thread's
@@ -200,7 +209,7 @@ RedisEventLog::~RedisEventLog() {
 void RedisEventLog::refresh_after_outage(redis::Link& link, uint64_t* seen) const {
   const uint64_t outages = outages_.load();
   if (outages == *seen) return;
-  link.disconnect();
+  link.reset();
   *seen = outages;
 }
 
@@ -209,7 +218,7 @@ void RedisEventLog::note_link(std::atomic<bool>& up, bool now_up, const std::str
   const bool was_up = up.exchange(now_up);
   if (was_up == now_up) return;
   const bool reader = &up == &reader_up_;
-  if (!now_up && reader) outages_.fetch_add(1);
+  if (reader) outages_.fetch_add(1);
   if (now_up && reader) {
     // The writer reconnects at its next batch (outages_ changed): Redis is
     // back for it too, as far as anyone can tell without a publish.
@@ -379,6 +388,22 @@ void RedisEventLog::feed_loop(EventId after, const FeedCallback& on_event) {
       std::unique_lock lock(feed_mu_);
       if (feed_stopping_) return;
     }
+    // Back after an outage: before anything is read, the sequence goes above
+    // everything this node has seen, in case Redis came back with less.
+    if (lost) {
+      if (Status raised = raise_sequence(link, std::max(after, head_.load())); !raised) {
+        if (raised.error().is_unavailable()) {
+          std::unique_lock lock(feed_mu_);
+          feed_cv_.wait_for(lock, std::chrono::milliseconds(retry_ms),
+                            [this] { return feed_stopping_; });
+          retry_ms = std::min(retry_ms * 2, kMaxRetryMs);
+          continue;
+        }
+        logger_.error("redis: cannot check the event sequence; reading on",
+                      {{"error", raised.error().message()}});
+      }
+      lost = false;
+    }
     const std::string block = std::to_string(options_.block_ms);
     auto reply = link.call_waiting(
         redis::command({"XREAD", "COUNT", std::to_string(kFeedCount), "BLOCK", block, "STREAMS",
@@ -392,8 +417,6 @@ void RedisEventLog::feed_loop(EventId after, const FeedCallback& on_event) {
       retry_ms = std::min(retry_ms * 2, kMaxRetryMs);
       continue;
     }
-    if (lost && !raise_sequence(link, after)) continue;
-    lost = false;
     note_link(reader_up_, true, "reader", "");
     retry_ms = kFirstRetryMs;
     for (const Reply& stream : redis::elements(*reply)) {
@@ -418,13 +441,13 @@ void RedisEventLog::feed_loop(EventId after, const FeedCallback& on_event) {
   }
 }
 
-bool RedisEventLog::raise_sequence(redis::Link& link, EventId routed) {
-  // Back after an outage: a Redis that lost data would give out ids this
-  // node has routed, and its streams would never see those events.
-  return link
-      .call(redis::command(
-          {"EVAL", kHeadScript, "2", seq_key_, stream_key_, std::to_string(routed)}))
-      .ok();
+Status RedisEventLog::raise_sequence(redis::Link& link, EventId seen) {
+  // A Redis that lost data would give out ids this node has seen, and its
+  // streams would never get those events.
+  auto raised = link.call(
+      redis::command({"EVAL", kHeadScript, "2", seq_key_, stream_key_, std::to_string(seen)}));
+  if (!raised) return raised.error();
+  return {};
 }
 
 Result<EventId> RedisEventLog::newest_id() const {

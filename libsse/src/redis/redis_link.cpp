@@ -1,6 +1,7 @@
 #include "redis/redis_link.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include <Poco/Exception.h>
 #include <Poco/Redis/Error.h>
@@ -16,6 +17,12 @@ using Poco::Redis::RedisType;
 using Poco::Redis::Type;
 
 Poco::Timespan millis(int64_t ms) { return Poco::Timespan(ms * 1000); }
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 Error refused(const std::string& text) {
   if (is_transient(text)) return Error::unavailable(fmt::format("Redis cannot serve now: {}", text));
@@ -43,6 +50,20 @@ void Link::disconnect() {
 
 Status Link::connect() {
   if (connected_) return {};
+  if (connect_failed_at_ms_ >= 0 && steady_ms() - connect_failed_at_ms_ < options_.fail_fast_ms) {
+    return Error::unavailable(connect_error_);
+  }
+  const Status made = open_connection();
+  if (made) {
+    connect_failed_at_ms_ = -1;
+  } else {
+    connect_failed_at_ms_ = steady_ms();
+    connect_error_ = made.error().message();
+  }
+  return made;
+}
+
+Status Link::open_connection() {
   const RedisEndpoint& at = options_.endpoint;
   try {
     client_.connect(at.host, at.port, millis(options_.connect_timeout_ms));
@@ -66,7 +87,17 @@ Status Link::connect() {
   }
 }
 
-Result<Reply> Link::call(const Array& cmd) {
+Result<Reply> Link::call(const Array& cmd, Retry retry) {
+  const bool was_connected = connected_;
+  auto reply = send(cmd);
+  if (!reply && reply.error().is_unavailable() && was_connected && !connected_ &&
+      retry == Retry::kOnce) {
+    reply = send(cmd);
+  }
+  return reply;
+}
+
+Result<Reply> Link::send(const Array& cmd) {
   if (Status up = connect(); !up) return up.error();
   try {
     Reply reply = client_.sendCommand(cmd);
@@ -127,10 +158,9 @@ void LinkPool::give_back(Link& link) {
   freed_.notify_one();
 }
 
-Result<Reply> LinkPool::call(const Array& cmd) {
+Result<Reply> LinkPool::call(const Array& cmd, Retry retry) {
   Link& link = borrow();
-  auto reply = link.call(cmd);
-  if (!reply && reply.error().is_unavailable()) reply = link.call(cmd);
+  auto reply = link.call(cmd, retry);
   give_back(link);
   return reply;
 }
@@ -138,7 +168,6 @@ Result<Reply> LinkPool::call(const Array& cmd) {
 Result<std::vector<Reply>> LinkPool::pipeline(const std::vector<Array>& commands) {
   Link& link = borrow();
   auto replies = link.pipeline(commands);
-  if (!replies && replies.error().is_unavailable()) replies = link.pipeline(commands);
   give_back(link);
   return replies;
 }

@@ -30,7 +30,15 @@ struct LinkOptions {
   std::string label;               // for messages: the URL without its password
   int64_t connect_timeout_ms = 2000;
   int64_t receive_timeout_ms = 5000;  // a reply that takes longer breaks the link
+  // After a connect that failed, calls fail at once for this long instead of
+  // waiting out another connect timeout each (0: every call tries).
+  int64_t fail_fast_ms = 1000;
 };
+
+// Whether a call that fails on a connection that was up may be sent once
+// more on a fresh one (the link may have sat idle on a connection that is
+// gone). Only for commands that may run twice: reads, absolute writes.
+enum class Retry { kNo, kOnce };
 
 class Link {
  public:
@@ -38,16 +46,22 @@ class Link {
   Link(const Link&) = delete;
   Link& operator=(const Link&) = delete;
 
-  // Connects (TCP, AUTH, SELECT) unless connected.
+  // Connects (TCP, AUTH, SELECT) unless connected; within fail_fast_ms of a
+  // failed connect, fails at once with its error.
   Status connect();
   bool connected() const { return connected_; }
   void disconnect();
+  // Disconnects and forgets a failed connect: the next call connects.
+  void reset() {
+    disconnect();
+    connect_failed_at_ms_ = -1;
+  }
 
   // One command and its reply. A Redis error reply is an Error::internal
   // with Redis's text (the command was wrong for the data), or unavailable
   // when it says Redis cannot serve now (is_transient); a broken or
   // timed-out connection is Error::unavailable, and the next call reconnects.
-  Result<Reply> call(const Array& command);
+  Result<Reply> call(const Array& command, Retry retry = Retry::kNo);
   // As call(), waiting up to `wait_ms` more than the usual receive timeout
   // (XREAD BLOCK).
   Result<Reply> call_waiting(const Array& command, int64_t wait_ms);
@@ -59,19 +73,21 @@ class Link {
 
  private:
   Error broken(const std::string& what);
+  Result<Reply> send(const Array& command);
+  Status open_connection();
   LinkOptions options_;
   Poco::Redis::Client client_;
   bool connected_ = false;
+  int64_t connect_failed_at_ms_ = -1;  // steady ms of the last failed connect
+  std::string connect_error_;
 };
 
 // Links for callers on many threads: each call borrows a free link (or
-// waits for one), and a call that fails unavailable is sent once more on a
-// fresh connection (a link may have sat idle on one that is gone): callers
-// send only commands that may run twice. Thread-safe.
+// waits for one). Thread-safe.
 class LinkPool {
  public:
   LinkPool(const LinkOptions& options, size_t size);
-  Result<Reply> call(const Array& command);
+  Result<Reply> call(const Array& command, Retry retry = Retry::kNo);
   Result<std::vector<Reply>> pipeline(const std::vector<Array>& commands);
 
  private:

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "server/server_context.hpp"
+#include "sse/api/contract.hpp"
 #include "sse/util/logger.hpp"
 
 namespace sse {
@@ -52,6 +53,13 @@ bool runs_on_loop(const RouteTable& routes, const http::RequestHead& head, size_
     if (route.method == head.method || (is_head && route.method == "GET")) return !route.heavy;
   }
   return false;
+}
+
+bool is_probe(const http::RequestHead& head) {
+  if (head.method != "GET" && head.method != "HEAD") return false;
+  std::string_view path = head.target;
+  path = path.substr(0, path.find('?'));
+  return path == api::kHealthPath || path == api::kReadyPath;
 }
 
 void dispatch(const RouteTable& routes, Exchange& ex) {

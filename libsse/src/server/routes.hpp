@@ -44,4 +44,8 @@ inline constexpr size_t kLoopBodyLimit = 16 * 1024;
 // fails to match) is handled on the handler pool.
 bool runs_on_loop(const RouteTable& routes, const http::RequestHead& head, size_t body_bytes);
 
+// GET or HEAD /health or /ready: the probes, which touch nothing a request
+// could wait for.
+bool is_probe(const http::RequestHead& head);
+
 }  // namespace sse

@@ -158,7 +158,9 @@ void Server::Impl::status_loop() {
     // and the snapshot reads the hub and the log.
     draft.render_data = [snapshot = status_snapshot_json(ctx, ctx.cpu, ctx.clock.now_ms())](
                             EventId, int64_t) { return snapshot; };
-    (void)ctx.hub->publish(draft);
+    // Not waited for: with a shared log the answer waits for the feed, which
+    // may be away, and shutdown joins this thread before it stops the feed.
+    (void)ctx.hub->publish_async(draft, nullptr);
     lock.lock();
   }
 }
@@ -271,9 +273,11 @@ Status Server::start() {
         impl->serve(std::move(request), std::move(respond));
       },
       // In a cluster publishes and stream opens wait for Redis (the rate
-      // limit, the per-user count): every request goes to the pool.
+      // limit, the per-user count): everything but the probes, which must
+      // answer while Redis hangs, goes to the pool.
       [impl = impl_.get()](const http::RequestHead& head, size_t body_bytes) {
-        return !impl->ctx.cluster && runs_on_loop(impl->routes, head, body_bytes);
+        if (!runs_on_loop(impl->routes, head, body_bytes)) return false;
+        return !impl->ctx.cluster || is_probe(head);
       },
       ctx.metrics, ctx.logger);
   ctx.ready = true;

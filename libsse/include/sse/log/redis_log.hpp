@@ -84,10 +84,9 @@ class RedisEventLog final : public EventLog {
   // Age retention (history.max_age), on the writer thread.
   void prune();
   void feed_loop(EventId after, const FeedCallback& on_event);
-  // After an outage: the sequence is raised to at least `routed` (what the
-  // feed has delivered), in case Redis came back with less. False when Redis
-  // is away again.
-  bool raise_sequence(redis::Link& link, EventId routed);
+  // After an outage: the sequence is raised to at least `seen` (the newest
+  // id this node knows of), in case Redis came back with less.
+  Status raise_sequence(redis::Link& link, EventId seen);
   // Reconnects `link` before its next command if Redis went away since
   // `*seen` (outages_).
   void refresh_after_outage(redis::Link& link, uint64_t* seen) const;
@@ -106,9 +105,10 @@ class RedisEventLog final : public EventLog {
   std::atomic<bool> writer_up_{true};
   std::atomic<bool> reader_up_{true};
   std::atomic<uint64_t> reconnects_{0};
-  // Times the reader lost Redis. The other links, which may have sat idle
-  // through an outage on a connection the old server closed, start afresh
-  // when it has changed since their last use: a command sent on such a
+  // Times the reader lost Redis or found it again. The other links start
+  // afresh (a new connection, no fail-fast left from the outage) when it has
+  // changed since their last use: they may have sat idle through an outage
+  // on a connection the old server closed, and a command sent on such a
   // connection fails without having run.
   std::atomic<uint64_t> outages_{0};
   mutable std::atomic<size_t> size_{0};
