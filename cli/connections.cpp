@@ -22,11 +22,16 @@ struct Column {
   const char* field;
   const char* heading;
 };
-constexpr Column kColumns[] = {
-    {"id", "ID"},           {"userId", "USER"},          {"stream", "STREAM"},
-    {"room", "ROOM"},       {"remoteAddress", "REMOTE"}, {"connectedAt", "CONNECTED"},
-    {"lastEventId", "LAST-ID"}, {"eventsSent", "EVENTS"}, {"bytesSent", "BYTES"},
-    {"queued", "QUEUED"}};
+constexpr Column kColumns[] = {{"id", "ID"},
+                               {"userId", "USER"},
+                               {"stream", "STREAM"},
+                               {"room", "ROOM"},
+                               {"remoteAddress", "REMOTE"},
+                               {"connectedAt", "CONNECTED"},
+                               {"lastEventId", "LAST-ID"},
+                               {"eventsSent", "EVENTS"},
+                               {"bytesSent", "BYTES"},
+                               {"queued", "QUEUED"}};
 // A cluster's server (history.backend = "redis") also says which node holds each stream.
 constexpr Column kNodeColumn = {"node", "NODE"};
 

@@ -133,7 +133,8 @@ Cluster::~Cluster() {
   std::vector<Array> leave;
   const std::string node = std::to_string(node_);
   leave.push_back(redis::command({"ZREM", options_.redis.key_prefix + "nodes", node}));
-  leave.push_back(redis::command({"DEL", options_.redis.key_prefix + "node:" + node + ":connections"}));
+  leave.push_back(
+      redis::command({"DEL", options_.redis.key_prefix + "node:" + node + ":connections"}));
   for (const auto& [user, count] : reported_users_) {
     leave.push_back(redis::command({"HDEL", options_.redis.key_prefix + "users:" + user, node}));
   }
@@ -188,11 +189,13 @@ void Cluster::refresh() {
   }
   for (const auto& [user, count] : reported_users_) {
     if (!report.streams_per_user.count(user)) {
-      commands.push_back(redis::command({"HDEL", options_.redis.key_prefix + "users:" + user, node}));
+      commands.push_back(
+          redis::command({"HDEL", options_.redis.key_prefix + "users:" + user, node}));
     }
   }
-  commands.push_back(redis::command({"SET", options_.redis.key_prefix + "node:" + node + ":connections",
-                                     report.connections_json, "PX", ttl}));
+  commands.push_back(
+      redis::command({"SET", options_.redis.key_prefix + "node:" + node + ":connections",
+                      report.connections_json, "PX", ttl}));
   if (auto sent = refresher_->pipeline(commands); !sent) {
     logger_.warn("cluster: cannot refresh this node's registration",
                  {{"error", sent.error().message()}});
@@ -223,7 +226,8 @@ void Cluster::kick_loop() {
       after = first.empty() ? "0-0" : redis::as_string(first[0]).value_or("0-0");
     }
     auto reply = kick_reader_->call_waiting(
-        redis::command({"XREAD", "BLOCK", std::to_string(options_.block_ms), "STREAMS", key, after}),
+        redis::command(
+            {"XREAD", "BLOCK", std::to_string(options_.block_ms), "STREAMS", key, after}),
         options_.block_ms);
     if (!reply) {
       std::unique_lock lock(mu_);
@@ -254,20 +258,20 @@ void Cluster::kick_loop() {
 
 bool Cluster::admit(const std::string& user, const std::function<size_t()>& open_here) {
   std::lock_guard counts(counts_mu_);
-  auto reply = pool_->call(redis::command(
-      {"EVAL", kAdmitScript, "2", options_.redis.key_prefix + "users:" + user,
-       options_.redis.key_prefix + "nodes", std::to_string(node_), std::to_string(open_here()),
-       std::to_string(options_.max_streams_per_user), std::to_string(options_.node_ttl_ms)}),
+  auto reply = pool_->call(
+      redis::command({"EVAL", kAdmitScript, "2", options_.redis.key_prefix + "users:" + user,
+                      options_.redis.key_prefix + "nodes", std::to_string(node_),
+                      std::to_string(open_here()), std::to_string(options_.max_streams_per_user),
+                      std::to_string(options_.node_ttl_ms)}),
       redis::Retry::kOnce);  // it sets this node's count: sending it twice is harmless
-  if (!reply) return true;  // Redis away: this node's own limit holds
+  if (!reply) return true;   // Redis away: this node's own limit holds
   return redis::as_integer(*reply).value_or(1) == 1;
 }
 
 RateDecision Cluster::try_publish(const std::string& user) {
-  auto reply = pool_->call(redis::command({"EVAL", kRateScript, "1",
-                                           options_.redis.key_prefix + "rate:" + user,
-                                           fmt::format("{}", options_.publish_rate),
-                                           std::to_string(options_.publish_burst)}));
+  auto reply = pool_->call(redis::command(
+      {"EVAL", kRateScript, "1", options_.redis.key_prefix + "rate:" + user,
+       fmt::format("{}", options_.publish_rate), std::to_string(options_.publish_burst)}));
   RateDecision decision;
   if (!reply) return decision;  // the publish will fail at the log
   const int64_t wait_ms = redis::as_integer(*reply).value_or(-1);
@@ -287,7 +291,8 @@ Result<std::vector<std::string>> Cluster::remote_connections() {
   for (const Reply& member : redis::elements(*nodes)) {
     const std::string node = redis::as_string(member).value_or("");
     if (node.empty() || node == std::to_string(node_)) continue;
-    gets.push_back(redis::command({"GET", options_.redis.key_prefix + "node:" + node + ":connections"}));
+    gets.push_back(
+        redis::command({"GET", options_.redis.key_prefix + "node:" + node + ":connections"}));
   }
   std::vector<std::string> lists;
   if (gets.empty()) return lists;
@@ -307,9 +312,9 @@ Result<bool> Cluster::kick_remote(StreamId id) {
   if (!list) return list.error();
   const std::string text = redis::as_string(*list).value_or("");
   if (text.find(fmt::format(R"("id":"{}")", id)) == std::string::npos) return false;
-  auto sent = pool_->call(redis::command({"XADD", options_.redis.key_prefix + "kicks", "MAXLEN", "~",
-                                          kKickLength, "*", "node", node, "stream",
-                                          std::to_string(id)}));
+  auto sent =
+      pool_->call(redis::command({"XADD", options_.redis.key_prefix + "kicks", "MAXLEN", "~",
+                                  kKickLength, "*", "node", node, "stream", std::to_string(id)}));
   if (!sent) return sent.error();
   return true;
 }

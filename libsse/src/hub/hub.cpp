@@ -119,11 +119,12 @@ void Hub::on_feed(const EventPtr& event) {
 
 Status Hub::catch_up(EventId after) {
   if (!feed_acks_ || after <= registry_->routed_up_to()) return {};
-  if (feed_acks_->wait_routed(after, feed_catch_up_ms_)) return {};
   // An id above every one the log gave out is from another life of the log
   // (the registry replays it everything held); one below is only late here.
   auto newest = log_.newest_id();
-  if (newest && after > *newest) return {};
+  if (!newest) return newest.error();
+  if (after > *newest) return {};
+  if (feed_acks_->wait_routed(after, feed_catch_up_ms_)) return {};
   return Error::unavailable("this node has not yet caught up with the event log; retry");
 }
 

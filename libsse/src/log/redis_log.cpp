@@ -110,8 +110,27 @@ Result<EventPtr> decode_entry(const Reply& entry, EventId* id_out) {
                        std::move(audience), time_ms);
 }
 
-Array xrange(const std::string& key, const std::string& from, const std::string& to,
-             size_t count) {
+// The append script's call: KEYS and ARGV as kAppendScript reads them.
+struct AppendKeys {
+  const std::string& sha;
+  const std::string& seq;
+  const std::string& stream;
+  size_t max_events;
+  EventId floor;  // the newest id this node has seen
+};
+Array append_command(const AppendKeys& keys, const EventDraft& draft,
+                     const std::vector<std::string>& pieces, int64_t time_ms) {
+  Array cmd;
+  cmd << "EVALSHA" << keys.sha << "2" << keys.seq << keys.stream
+      << std::to_string(std::max<size_t>(keys.max_events, 1))
+      << std::to_string(static_cast<int>(draft.channel)) << draft.type << draft.audience.user_id
+      << draft.audience.room << draft.audience.entity_type << std::to_string(time_ms)
+      << std::to_string(keys.floor);
+  for (const std::string& piece : pieces) cmd << piece;
+  return cmd;
+}
+
+Array xrange(const std::string& key, const std::string& from, const std::string& to, size_t count) {
   return redis::command({"XRANGE", key, from, to, "COUNT", std::to_string(count)});
 }
 
@@ -131,8 +150,8 @@ struct RedisEventLog::Links {
     options.receive_timeout_ms = 2000;
     return options;
   }
-  redis::Link writer;  // the writer thread's
-  redis::Link reader;  // the feed's
+  redis::Link writer;         // the writer thread's
+  redis::Link reader;         // the feed's
   mutable redis::Link query;  // replay, covers, size
   mutable std::mutex query_mu;
   mutable uint64_t query_outages = 0;  // under query_mu
@@ -147,8 +166,8 @@ struct RedisEventLog::Links {
     }
     return query.call(command, redis::Retry::kOnce);
   }
-  std::string append_sha;              // the writer thread's
-  uint64_t writer_outages = 0;         // the writer thread's
+  std::string append_sha;       // the writer thread's
+  uint64_t writer_outages = 0;  // the writer thread's
 };
 
 Result<std::unique_ptr<RedisEventLog>> RedisEventLog::open(RedisLogOptions options,
@@ -183,11 +202,12 @@ Status RedisEventLog::init() {
   const std::string text = redis::as_string(*info).value_or("");
   const size_t at = text.find("redis_version:");
   int major = 0, minor = 0;
-  if (at != std::string::npos) std::sscanf(text.c_str() + at, "redis_version:%d.%d", &major, &minor);
+  if (at != std::string::npos)
+    std::sscanf(text.c_str() + at, "redis_version:%d.%d", &major, &minor);
   if (major < 6 || (major == 6 && minor < 2)) {
-    return Error::unavailable(fmt::format(
-        "redis.url: {} runs Redis {}.{}; the event log needs 6.2 or later", options_.redis.label, major,
-        minor));
+    return Error::unavailable(
+        fmt::format("redis.url: {} runs Redis {}.{}; the event log needs 6.2 or later",
+                    options_.redis.label, major, minor));
   }
   auto head = link.call(redis::command({"EVAL", kHeadScript, "2", seq_key_, stream_key_, "0"}));
   if (!head) return head.error().with_context("redis.url");
@@ -204,6 +224,12 @@ Status RedisEventLog::init() {
 RedisEventLog::~RedisEventLog() {
   stop_feed();
   batcher_.stop();
+}
+
+void RedisEventLog::raise_head(EventId id) {
+  EventId newest = head_.load();
+  while (id > newest && !head_.compare_exchange_weak(newest, id)) {
+  }
 }
 
 void RedisEventLog::refresh_after_outage(redis::Link& link, uint64_t* seen) const {
@@ -245,8 +271,8 @@ void RedisEventLog::send_batch(AppendBatcher::Batch& batch) {
   std::vector<EventId> ids(batch.size(), 0);
   std::vector<size_t> sent;  // indexes into batch, in command order
   std::vector<Array> commands;
-  const std::string max_len = std::to_string(std::max<size_t>(options_.retention.max_events, 1));
-  const std::string time = std::to_string(now_ms);
+  const AppendKeys keys{links_->append_sha, seq_key_, stream_key_, options_.retention.max_events,
+                        head_.load()};
   for (size_t i = 0; i < batch.size(); ++i) {
     auto payload = payload_template(batch[i].draft, now_ms);
     if (!payload) {
@@ -254,19 +280,14 @@ void RedisEventLog::send_batch(AppendBatcher::Batch& batch) {
       continue;
     }
     pieces[i] = std::move(*payload);
-    const EventDraft& d = batch[i].draft;
-    Array cmd;
-    cmd << "EVALSHA" << links_->append_sha << "2" << seq_key_ << stream_key_ << max_len
-        << std::to_string(static_cast<int>(d.channel)) << d.type << d.audience.user_id
-        << d.audience.room << d.audience.entity_type << time << std::to_string(head_.load());
-    for (const std::string& piece : pieces[i]) cmd << piece;
-    commands.push_back(std::move(cmd));
+    commands.push_back(append_command(keys, batch[i].draft, pieces[i], now_ms));
     sent.push_back(i);
   }
   redis::Link& link = links_->writer;
   refresh_after_outage(link, &links_->writer_outages);
   // Twice at most: a Redis that restarted has forgotten the script (NOSCRIPT;
   // such a command did not run, so sending it again cannot append twice).
+  // Loading it again gives it the same SHA1, so the commands stay as they are.
   for (int attempt = 0; attempt < 2 && !sent.empty(); ++attempt) {
     auto replies = link.pipeline(commands);
     if (!replies) {
@@ -296,23 +317,9 @@ void RedisEventLog::send_batch(AppendBatcher::Batch& batch) {
       }
     }
     if (again.empty()) break;
-    auto sha = link.call(redis::command({"SCRIPT", "LOAD", kAppendScript}));
-    if (!sha) {
-      for (size_t i : again) failed[i] = sha.error();
+    if (auto loaded = link.call(redis::command({"SCRIPT", "LOAD", kAppendScript})); !loaded) {
+      for (size_t i : again) failed[i] = loaded.error();
       break;
-    }
-    links_->append_sha = redis::as_string(*sha).value_or("");
-    for (Array& cmd : again_commands) {
-      Array fresh;
-      size_t n = 0;
-      for (auto it = cmd.begin(); it != cmd.end(); ++it, ++n) {
-        if (n == 1) {
-          fresh << links_->append_sha;
-        } else {
-          fresh.addRedisType(*it);
-        }
-      }
-      cmd = std::move(fresh);
     }
     sent = std::move(again);
     commands = std::move(again_commands);
@@ -323,12 +330,10 @@ void RedisEventLog::send_batch(AppendBatcher::Batch& batch) {
       batch[i].done(*failed[i]);
       continue;
     }
-    EventId newest = head_.load();
-    while (ids[i] > newest && !head_.compare_exchange_weak(newest, ids[i])) {
-    }
+    raise_head(ids[i]);
     const EventDraft& d = batch[i].draft;
-    batch[i].done(restore_event(ids[i], d.channel, d.type, fill_payload(pieces[i], ids[i]), d.audience,
-                                now_ms));
+    batch[i].done(restore_event(ids[i], d.channel, d.type, fill_payload(pieces[i], ids[i]),
+                                d.audience, now_ms));
   }
 }
 
@@ -365,9 +370,8 @@ void RedisEventLog::prune() {
 void RedisEventLog::start_feed(FeedCallback on_event) {
   std::lock_guard lock(feed_mu_);
   if (reader_.joinable() || feed_stopping_) return;
-  reader_ = std::thread([this, after = head_.load(), on_event = std::move(on_event)] {
-    feed_loop(after, on_event);
-  });
+  reader_ = std::thread(
+      [this, after = head_.load(), on_event = std::move(on_event)] { feed_loop(after, on_event); });
 }
 
 void RedisEventLog::stop_feed() {
@@ -405,15 +409,16 @@ void RedisEventLog::feed_loop(EventId after, const FeedCallback& on_event) {
       lost = false;
     }
     const std::string block = std::to_string(options_.block_ms);
-    auto reply = link.call_waiting(
-        redis::command({"XREAD", "COUNT", std::to_string(kFeedCount), "BLOCK", block, "STREAMS",
-                        stream_key_, stream_id(after)}),
-        options_.block_ms);
+    auto reply =
+        link.call_waiting(redis::command({"XREAD", "COUNT", std::to_string(kFeedCount), "BLOCK",
+                                          block, "STREAMS", stream_key_, stream_id(after)}),
+                          options_.block_ms);
     if (!reply) {
       lost = true;
       note_link(reader_up_, false, "reader", reply.error().message());
       std::unique_lock lock(feed_mu_);
-      feed_cv_.wait_for(lock, std::chrono::milliseconds(retry_ms), [this] { return feed_stopping_; });
+      feed_cv_.wait_for(lock, std::chrono::milliseconds(retry_ms),
+                        [this] { return feed_stopping_; });
       retry_ms = std::min(retry_ms * 2, kMaxRetryMs);
       continue;
     }
@@ -427,9 +432,7 @@ void RedisEventLog::feed_loop(EventId after, const FeedCallback& on_event) {
         auto event = decode_entry(entry, &id);
         if (id <= after) continue;
         after = id;
-        EventId newest = head_.load();
-        while (id > newest && !head_.compare_exchange_weak(newest, id)) {
-        }
+        raise_head(id);
         if (!event) {
           logger_.error("redis: skipping an event the log cannot read",
                         {{"id", std::to_string(id)}, {"error", event.error().message()}});

@@ -59,13 +59,15 @@ Status check_file(Session& s, const std::string& path) {
   std::string check;
   s << "PRAGMA quick_check", into(check), now;
   if (check != "ok") {
-    return Error::corruption(fmt::format("history.path: '{}' is damaged (quick_check: {})", path, check));
+    return Error::corruption(
+        fmt::format("history.path: '{}' is damaged (quick_check: {})", path, check));
   }
   int version = 0;
   s << "PRAGMA user_version", into(version), now;
   if (version != 0 && version != kSchemaVersion) {
-    return Error::corruption(fmt::format("history.path: '{}' has schema version {}, this build reads {}",
-                                        path, version, kSchemaVersion));
+    return Error::corruption(
+        fmt::format("history.path: '{}' has schema version {}, this build reads {}", path, version,
+                    kSchemaVersion));
   }
   return {};
 }
@@ -118,7 +120,7 @@ Result<std::unique_ptr<SqliteEventLog>> SqliteEventLog::open(SqliteLogOptions op
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) {
     return Error::io_error(fmt::format("history.path: cannot create the directory '{}': {}",
-                                  parent.string(), ec.message()));
+                                       parent.string(), ec.message()));
   }
   try {
     auto impl = std::make_unique<Impl>(path);

@@ -25,7 +25,8 @@ int64_t steady_ms() {
 }
 
 Error refused(const std::string& text) {
-  if (is_transient(text)) return Error::unavailable(fmt::format("Redis cannot serve now: {}", text));
+  if (is_transient(text))
+    return Error::unavailable(fmt::format("Redis cannot serve now: {}", text));
   return Error::internal(fmt::format("Redis: {}", text));
 }
 

@@ -27,7 +27,7 @@ using Reply = Poco::Redis::RedisType::Ptr;
 
 struct LinkOptions {
   RedisEndpoint endpoint;
-  std::string label;               // for messages: the URL without its password
+  std::string label;  // for messages: the URL without its password
   int64_t connect_timeout_ms = 2000;
   int64_t receive_timeout_ms = 5000;  // a reply that takes longer breaks the link
   // After a connect that failed, calls fail at once for this long instead of

@@ -28,8 +28,8 @@ void ready(Exchange& ex) {
         {503, "not_ready", "the server is starting or shutting down", 1, Rejection::kInternal});
   }
   if (!ctx.log->available()) {
-    return ex.send_error({503, "not_ready", "the event log's Redis cannot be reached", 1,
-                          Rejection::kInternal});
+    return ex.send_error(
+        {503, "not_ready", "the event log's Redis cannot be reached", 1, Rejection::kInternal});
   }
   ex.send_json(200, R"({"status":"ready"})");
 }

@@ -3,12 +3,14 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include <Poco/Net/IPAddress.h>
 #include <fmt/format.h>
 
+#include "server/connections_view.hpp"
 #include "server/handler_pool.hpp"
 #include "server/http_edge.hpp"
 #include "server/listener.hpp"
@@ -16,7 +18,6 @@
 #include "server/server_context.hpp"
 #include "sse/api/contract.hpp"
 #include "sse/event/payloads.hpp"
-#include "server/connections_view.hpp"
 #include "sse/log/memory_log.hpp"
 #include "sse/log/redis_log.hpp"
 #include "sse/log/sqlite_log.hpp"
@@ -85,20 +86,19 @@ Result<RedisTarget> redis_target(const RedisConfig& redis) {
   return target;
 }
 
-Result<std::unique_ptr<EventLog>> open_event_log(const Config& config, const Clock& clock,
-                                                 Logger& logger) {
-  const HistoryConfig& history = config.history;
+// `redis`: the [redis] section, read, when history.backend is "redis".
+Result<std::unique_ptr<EventLog>> open_event_log(const HistoryConfig& history,
+                                                 const std::optional<RedisTarget>& redis,
+                                                 const Clock& clock, Logger& logger) {
   RetentionPolicy retention;
   retention.max_events = static_cast<size_t>(history.max_events);
   retention.max_age_ms = history.max_age.count();
   if (history.backend == "memory") {
     return std::unique_ptr<EventLog>(std::make_unique<MemoryEventLog>(retention, clock));
   }
-  if (history.backend == "redis") {
-    auto target = redis_target(config.redis);
-    if (!target) return target.error();
+  if (redis) {
     RedisLogOptions options;
-    options.redis = std::move(*target);
+    options.redis = *redis;
     options.retention = retention;
     auto log = RedisEventLog::open(std::move(options), clock, logger);
     if (!log) return log.error();
@@ -167,12 +167,10 @@ void Server::Impl::status_loop() {
 
 namespace {
 
-Result<std::unique_ptr<Cluster>> join_cluster(const Config& config, const Clock& clock,
-                                              Logger& logger) {
-  auto target = redis_target(config.redis);
-  if (!target) return target.error();
+Result<std::unique_ptr<Cluster>> join_cluster(const Config& config, const RedisTarget& redis,
+                                              const Clock& clock, Logger& logger) {
   ClusterOptions options;
-  options.redis = std::move(*target);
+  options.redis = redis;
   options.node_ttl_ms = config.redis.node_ttl.count();
   options.max_streams_per_user = static_cast<size_t>(config.limits.max_connections_per_user);
   options.publish_rate = config.limits.publish_rate;
@@ -208,11 +206,17 @@ Result<std::unique_ptr<Server>> Server::create(Config config, Logger& logger, co
   if (const Status& key = ctx.auth.key_status(); !key) {
     return key.error().with_context("auth.jwt_public_key_file");
   }
-  auto log = open_event_log(ctx.config, clock, logger);
+  std::optional<RedisTarget> redis;
+  if (ctx.config.history.backend == "redis") {
+    auto target = redis_target(ctx.config.redis);
+    if (!target) return target.error();
+    redis = std::move(*target);
+  }
+  auto log = open_event_log(ctx.config.history, redis, clock, logger);
   if (!log) return log.error();
   ctx.log = std::move(*log);
-  if (ctx.log->shared()) {
-    auto cluster = join_cluster(ctx.config, clock, logger);
+  if (redis) {
+    auto cluster = join_cluster(ctx.config, *redis, clock, logger);
     if (!cluster) return cluster.error();
     ctx.cluster = std::move(*cluster);
   }

@@ -14,12 +14,11 @@
 // callback, so each stream receives events in id order. A log shared by
 // several nodes (Redis) routes through its feed instead, which brings every
 // node's events in id order; a publish is answered when the feed has routed
-// it (FeedAcks). A resuming stream is
-// first fed from the log, page by page, up to the newest routed event, and only
-// then joins live routing — the switch happens under the registry's lock, so
-// no event falls between the two and none comes twice. The switch is marked
-// on the stream by one comment, ": caught-up" (wire::kCaughtUpFrame), after
-// the last replayed event and before the first live one.
+// it (FeedAcks). A resuming stream is first fed from the log, page by page,
+// up to the newest routed event, and only then joins live routing — the switch happens under the
+// registry's lock, so no event falls between the two and none comes twice. The switch is marked on
+// the stream by one comment, ": caught-up" (wire::kCaughtUpFrame), after the last replayed event
+// and before the first live one.
 //
 // Threads and locks: the hub owns the writer loops (one thread each) and the
 // replay thread; publish() runs on the caller's thread and routes on the

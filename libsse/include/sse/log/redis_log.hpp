@@ -87,6 +87,8 @@ class RedisEventLog final : public EventLog {
   // After an outage: the sequence is raised to at least `seen` (the newest
   // id this node knows of), in case Redis came back with less.
   Status raise_sequence(redis::Link& link, EventId seen);
+  // head_ = max(head_, id): the writer and the feed both see new ids.
+  void raise_head(EventId id);
   // Reconnects `link` before its next command if Redis went away since
   // `*seen` (outages_).
   void refresh_after_outage(redis::Link& link, uint64_t* seen) const;
