@@ -53,7 +53,7 @@ Timing time_body(const std::string& body, bool write_data, int runs) {
     }
     size_t written = 0;
     if (write_data) {
-      sse::FieldReader fields(**parsed);
+      sse::FieldReader fields(*parsed);
       written = fields.json_text("data").size();
     }
     const auto written_at = Clock::now();

@@ -1,5 +1,7 @@
 #include "sse/event/payloads.hpp"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "sse/api/contract.hpp"
@@ -11,6 +13,51 @@ namespace sse {
 namespace {
 
 std::string q(std::string_view text) { return json_quote(text); }
+
+// A payload written piece by piece: these run once per published event, and
+// a format string costs more than the appends.
+class PayloadWriter {
+ public:
+  explicit PayloadWriter(size_t expected) { out_.reserve(expected + 96); }
+  // `,"name":` (the first without the comma, after the opening brace).
+  PayloadWriter& key(std::string_view name) {
+    out_.push_back(out_.empty() ? '{' : ',');
+    out_.push_back('"');
+    out_.append(name);
+    out_.append("\":");
+    return *this;
+  }
+  PayloadWriter& string(std::string_view name, std::string_view value) {
+    key(name);
+    append_json_quoted(out_, value);
+    return *this;
+  }
+  PayloadWriter& raw(std::string_view name, std::string_view json) {
+    key(name).out_.append(json);
+    return *this;
+  }
+  PayloadWriter& id(EventId id) {
+    key("id").out_.push_back('"');
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, id).ptr;
+    out_.append(digits, end);
+    out_.push_back('"');
+    return *this;
+  }
+  PayloadWriter& timestamp(int64_t time_ms) {
+    key("timestamp").out_.push_back('"');
+    append_iso8601_ms(out_, time_ms);
+    out_.push_back('"');
+    return *this;
+  }
+  std::string done() {
+    out_.push_back('}');
+    return std::move(out_);
+  }
+
+ private:
+  std::string out_;
+};
 
 std::string maintenance_payload(std::string_view id_json, const MaintenanceNotice& notice,
                                 std::string_view reason, int64_t time_ms) {
@@ -40,10 +87,15 @@ EventDraft notification_event(std::string_view event, std::string title, std::st
   draft.audience.user_id = recipient;
   draft.render_data = [title = std::move(title), message = std::move(message),
                        type = std::move(type), recipient](EventId id, int64_t time_ms) {
-    return fmt::format(
-        R"({{"id":"{}","title":{},"message":{},"type":{},"timestamp":"{}","userId":{}}})", id,
-        q(title), q(message), q(type), format_iso8601_ms(time_ms),
-        recipient.empty() ? std::string("null") : q(recipient));
+    PayloadWriter out(title.size() + message.size() + recipient.size());
+    out.id(id).string("title", title).string("message", message).string("type", type);
+    out.timestamp(time_ms);
+    if (recipient.empty()) {
+      out.raw("userId", "null");
+    } else {
+      out.string("userId", recipient);
+    }
+    return out.done();
   };
   return draft;
 }
@@ -56,18 +108,19 @@ EventDraft realtime_event(std::string_view action, std::string entity_type, std:
   draft.audience.entity_type = entity_type;
   draft.render_data = [entity_type = std::move(entity_type), entity_id = std::move(entity_id),
                        action = draft.type, data = std::move(data_json)](EventId, int64_t time_ms) {
-    return fmt::format(
-        R"({{"entityType":{},"entityId":{},"action":{},"data":{},"timestamp":"{}"}})",
-        q(entity_type), q(entity_id), q(action), data, format_iso8601_ms(time_ms));
+    PayloadWriter out(entity_type.size() + entity_id.size() + data.size());
+    out.string("entityType", entity_type).string("entityId", entity_id).string("action", action);
+    return out.raw("data", data).timestamp(time_ms).done();
   };
   return draft;
 }
 
 std::string chat_payload(EventId id, std::string_view room, const ChatAuthor& author,
                          std::string_view message, int64_t time_ms) {
-  return fmt::format(
-      R"({{"id":"{}","roomId":{},"userId":{},"username":{},"message":{},"timestamp":"{}"}})", id,
-      q(room), q(author.user_id), q(author.username), q(message), format_iso8601_ms(time_ms));
+  PayloadWriter out(room.size() + author.user_id.size() + author.username.size() + message.size());
+  out.id(id).string("roomId", room).string("userId", author.user_id);
+  out.string("username", author.username).string("message", message);
+  return out.timestamp(time_ms).done();
 }
 
 EventDraft chat_event(std::string_view type, std::string room, ChatAuthor author,

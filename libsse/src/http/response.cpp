@@ -1,8 +1,8 @@
 #include "http/response.hpp"
 
+#include <charconv>
+#include <cstdint>
 #include <ctime>
-
-#include <fmt/format.h>
 
 namespace sse::http {
 
@@ -64,17 +64,25 @@ std::string_view http_date_now() {
   return text;
 }
 
-std::string serialize(const Response& response, const Framing& framing) {
+std::string serialize(int status, const Headers& headers, std::string_view content_type,
+                      std::string_view body, const Framing& framing) {
+  char number[24];
+  auto decimal = [&](uint64_t value) {
+    const auto end = std::to_chars(number, number + sizeof number, value).ptr;
+    return std::string_view(number, static_cast<size_t>(end - number));
+  };
   std::string out;
-  out.reserve(192 + response.body.size());
-  fmt::format_to(std::back_inserter(out), "HTTP/1.1 {} {}\r\nDate: {}\r\nServer: sse-server\r\n",
-                 response.status, reason_phrase(response.status), http_date_now());
-  for (const auto& [name, value] : response.headers) {
+  out.reserve(160 + content_type.size() + body.size());
+  out.append("HTTP/1.1 ").append(decimal(static_cast<uint64_t>(status))).append(" ");
+  out.append(reason_phrase(status)).append("\r\nDate: ").append(http_date_now());
+  out.append("\r\nServer: sse-server\r\n");
+  for (const auto& [name, value] : headers) {
     out.append(name).append(": ").append(value).append("\r\n");
   }
+  if (!content_type.empty()) out.append("Content-Type: ").append(content_type).append("\r\n");
   // RFC 9110 8.6: never on a 204.
-  if (!framing.open_ended && response.status != 204) {
-    fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", response.body.size());
+  if (!framing.open_ended && status != 204) {
+    out.append("Content-Length: ").append(decimal(body.size())).append("\r\n");
   }
   if (!framing.keep_alive) {
     out.append("Connection: close\r\n");
@@ -82,8 +90,12 @@ std::string serialize(const Response& response, const Framing& framing) {
     out.append("Connection: keep-alive\r\n");
   }
   out.append("\r\n");
-  if (!framing.head_only) out.append(response.body);
+  if (!framing.head_only) out.append(body);
   return out;
+}
+
+std::string serialize(const Response& response, const Framing& framing) {
+  return serialize(response.status, response.headers, "", response.body, framing);
 }
 
 }  // namespace sse::http

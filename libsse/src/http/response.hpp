@@ -27,8 +27,14 @@ struct Framing {
   bool open_ended = false;  // an SSE stream: no Content-Length, the body goes on until close
 };
 
-// Status line, Date, Server, `response.headers`, Content-Length (unless open
-// ended), Connection, the blank line and the body.
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Status line, Date, Server, `headers`, Content-Type (unless empty),
+// Content-Length (unless open ended or 204), Connection, the blank line and
+// the body (unless head_only).
+std::string serialize(int status, const Headers& headers, std::string_view content_type,
+                      std::string_view body, const Framing& framing);
+// The same, of a Response (its headers include any Content-Type).
 std::string serialize(const Response& response, const Framing& framing);
 
 // The IMF-fixdate of now (RFC 9110 5.6.7), cached per second and per thread.

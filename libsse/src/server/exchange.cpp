@@ -74,10 +74,15 @@ Exchange::Exchange(HttpRequest request, ServerContext& context, Responder respon
       started_(std::chrono::steady_clock::now()) {
   const std::string& uri = request_.head.target;
   const size_t q = uri.find('?');
-  try {
-    Poco::URI::decode(uri.substr(0, q), path_);
-  } catch (...) {
-    path_ = uri.substr(0, q);
+  const std::string_view raw_path = std::string_view(uri).substr(0, q);
+  if (raw_path.find('%') == std::string_view::npos) {
+    path_ = raw_path;  // nothing to decode
+  } else {
+    try {
+      Poco::URI::decode(std::string(raw_path), path_);
+    } catch (...) {
+      path_ = raw_path;
+    }
   }
   if (q != std::string::npos) {
     try {
@@ -129,18 +134,13 @@ void Exchange::set_header(std::string name, std::string value) {
 
 void Exchange::answer(int status, std::string_view content_type, std::string_view body) {
   if (answered_) return;
-  http::Response response;
-  response.status = status;
-  response.headers = std::move(headers_);
-  if (!content_type.empty()) response.headers.emplace_back("Content-Type", content_type);
-  response.body = body;
   http::Framing framing;
   // Not during shutdown: the loop closes the connection after this answer.
   framing.keep_alive = request_.head.keep_alive && context_.ready.load();
   framing.http10 = request_.head.minor_version == 0;
   framing.head_only = request_.head.method == "HEAD";
   Reply reply;
-  reply.bytes = http::serialize(response, framing);
+  reply.bytes = http::serialize(status, headers_, content_type, body, framing);
   reply.keep_alive = framing.keep_alive;
   reply.status = status;
   answered_ = true;  // after what may throw: a failed answer can still be a 500

@@ -80,6 +80,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   const std::string& method() const { return request_.head.method; }
   const std::string& target() const { return request_.head.target; }
   const std::string& body() const { return request_.body; }
+  // Moves the body out (body() is empty afterwards): for a handler that keeps it.
+  std::string take_body() { return std::move(request_.body); }
   const std::string& remote_address() const { return request_.remote_address; }
   // The first request header of this name (case-insensitive).
   std::optional<std::string_view> header(std::string_view name) const {

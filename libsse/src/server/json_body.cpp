@@ -1,20 +1,17 @@
 #include "server/json_body.hpp"
 
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <deque>
 #include <memory>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
-#include <Poco/Exception.h>
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Handler.h>
-#include <Poco/JSON/JSONException.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/JSON/Stringifier.h>
 #include <fmt/format.h>
 
 #include "sse/util/json.hpp"
@@ -23,10 +20,14 @@ namespace sse {
 namespace {
 
 constexpr size_t kMaxJsonDepth = 32;
+// An object with more keys than this checks them in a hash set; below, a
+// scan of its few keys is cheaper than hashing.
+constexpr size_t kKeysScanned = 8;
+// Room for the keys of a typical body, reserved up front (no regrowth).
+constexpr size_t kKeysReserved = 16;
 
-// Poco's parse errors quote the offending byte, which may be one byte of a
-// multi-byte character or a control byte: echo them as \xHH so the JSON error
-// body stays valid UTF-8.
+// A byte of the body echoed in an error message: as itself when printable
+// ASCII, else \xHH, so the JSON error body stays valid UTF-8.
 std::string printable_ascii(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -41,200 +42,440 @@ std::string printable_ascii(std::string_view text) {
   return out;
 }
 
-struct DuplicateKey {
-  std::string key;
-};
+bool is_whitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// The tree builder of Poco's parser (what Poco::JSON::ParseHandler does, with
-// the same value types), building sorted objects and recording each one's
-// key order in `key_order`, and refusing a key an object already has. RFC
-// 8259 4 leaves duplicates to the receiver, and receivers disagree (Poco
-// keeps the last, others the first): a check on one copy and a use of the
-// other must never meet, so a body with a duplicate key is refused (I-JSON,
-// RFC 7493 2.3). Every step is O(log n) in the keys of the open object.
-class JsonBodyBuilder final : public Poco::JSON::Handler {
- public:
-  explicit JsonBodyBuilder(JsonBody::KeyOrder& key_order) : key_order_(key_order) {}
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
 
-  void reset() override {
-    open_.clear();
-    key_.clear();
-    result_.clear();
-    key_order_.clear();
+// The four hex digits at `at` (the caller has checked they are there).
+uint32_t hex4(std::string_view text, size_t at) {
+  uint32_t value = 0;
+  for (size_t i = 0; i < 4; ++i)
+    value = (value << 4) | static_cast<uint32_t>(hex_value(text[at + i]));
+  return value;
+}
+
+void append_utf8(std::string& out, uint32_t code_point) {
+  if (code_point < 0x80) {
+    out += static_cast<char>(code_point);
+  } else if (code_point < 0x800) {
+    out += static_cast<char>(0xC0 | (code_point >> 6));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else if (code_point < 0x10000) {
+    out += static_cast<char>(0xE0 | (code_point >> 12));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (code_point >> 18));
+    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
   }
-  void startObject() override {
-    Poco::JSON::Object::Ptr object = new Poco::JSON::Object;  // sorted
-    add(object);
-    open_.push_back({object, nullptr, &key_order_[object.get()]});
-  }
-  void endObject() override { open_.pop_back(); }
-  void startArray() override {
-    Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-    add(array);
-    open_.push_back({nullptr, array, nullptr});
-  }
-  void endArray() override { open_.pop_back(); }
-  // Poco's parser calls it only inside an object, before the key's value.
-  void key(const std::string& k) override {
-    if (open_.empty() || open_.back().object.isNull()) {
-      throw Poco::JSON::JSONException("a key outside an object");
-    }
-    Open& top = open_.back();
-    if (top.object->has(k)) throw DuplicateKey{k};
-    top.keys->push_back(k);
-    key_ = k;
-  }
-  void null() override { add(Poco::Dynamic::Var()); }
-  void value(int v) override { add(v); }
-  void value(unsigned v) override { add(v); }
-  void value(Poco::Int64 v) override { add(v); }
-  void value(Poco::UInt64 v) override { add(v); }
-  void value(const std::string& s) override { add(s); }
-  void value(double d) override { add(d); }
-  void value(bool b) override { add(b); }
-  Poco::Dynamic::Var asVar() const override { return result_; }
+}
 
- private:
-  struct Open {  // an object (with its key list) or an array being filled
-    Poco::JSON::Object::Ptr object;
-    Poco::JSON::Array::Ptr array;
-    std::vector<std::string>* keys;
-  };
-
-  void add(const Poco::Dynamic::Var& value) {
-    if (open_.empty()) {
-      result_ = value;
-    } else if (!open_.back().array.isNull()) {
-      open_.back().array->add(value);
-    } else {
-      open_.back().object->set(key_, value);
-    }
-  }
-
-  JsonBody::KeyOrder& key_order_;
-  std::vector<Open> open_;
-  std::string key_;
-  Poco::Dynamic::Var result_;
-};
-
-// Poco 1.11 reads an integer beyond 64 bits as a different number (2^64 as
-// 0, -2^63-1 as -2^63) or refuses it, depending on its digits. An integer
-// outside [-2^63, 2^64-1] anywhere in `text` is returned, so that the body is
-// refused before Poco sees it and no number is ever published changed.
-std::optional<std::string_view> integer_out_of_range(std::string_view text) {
-  auto is_digit = [&](size_t at) { return at < text.size() && text[at] >= '0' && text[at] <= '9'; };
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
+// Decodes the string literal `literal` (quotes included), which the parser
+// has checked: every escape is complete and every surrogate paired.
+std::string decode_string(std::string_view literal) {
+  const std::string_view inner = literal.substr(1, literal.size() - 2);
+  std::string out;
+  out.reserve(inner.size());
+  for (size_t i = 0; i < inner.size(); ++i) {
+    const char c = inner[i];
+    if (c != '\\') {
+      out += c;
       continue;
     }
-    if (c == '"') {
-      in_string = true;
-      continue;
-    }
-    if (c != '-' && !is_digit(i)) continue;
-    // RFC 8259 6: number = [ minus ] int [ frac ] [ exp ]
-    size_t end = i + (c == '-' ? 1 : 0);
-    while (is_digit(end)) ++end;
-    const std::string_view integer = text.substr(i, end - i);
-    bool is_integer = true;
-    if (end < text.size() && text[end] == '.') {
-      is_integer = false;
-      for (++end; is_digit(end);) ++end;
-    }
-    if (end < text.size() && (text[end] == 'e' || text[end] == 'E')) {
-      is_integer = false;
-      ++end;
-      if (end < text.size() && (text[end] == '+' || text[end] == '-')) ++end;
-      while (is_digit(end)) ++end;
-    }
-    if (is_integer && integer.size() > (c == '-' ? 1u : 0u)) {
-      const char* first = integer.data();
-      const char* last = integer.data() + integer.size();
-      std::from_chars_result parsed;
-      if (c == '-') {
-        int64_t value;
-        parsed = std::from_chars(first, last, value);
-      } else {
-        uint64_t value;
-        parsed = std::from_chars(first, last, value);
+    const char escape = inner[++i];
+    switch (escape) {
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'u': {
+        uint32_t code_point = hex4(inner, i + 1);
+        i += 4;
+        if (code_point >= 0xD800 && code_point <= 0xDBFF) {  // the pair's low half follows
+          const uint32_t low = hex4(inner, i + 3);
+          code_point = 0x10000 + ((code_point - 0xD800) << 10) + (low - 0xDC00);
+          i += 6;
+        }
+        append_utf8(out, code_point);
+        break;
       }
-      if (parsed.ec != std::errc() || parsed.ptr != last) return integer;
+      default:  // '"', '\\', '/'
+        out += escape;
     }
-    i = end - 1;
   }
-  return std::nullopt;
+  return out;
 }
 
 }  // namespace
 
-Result<JsonBodyPtr, ApiError> parse_json_object(const std::string& text) {
+// One pass over the text: checks the grammar and the rules parse_json_object
+// names, and records the top-level members. Recursive in the nesting (at most
+// kMaxJsonDepth deep).
+class JsonBodyParser {
+ public:
+  explicit JsonBodyParser(JsonBody& body) : body_(body), text_(body.text_) {
+    keys_.reserve(kKeysReserved);
+    body_.members_.reserve(kKeysReserved);
+  }
+
+  std::optional<ApiError> parse() {
+    skip_whitespace();
+    if (at_ >= text_.size() || text_[at_] != '{') {
+      return bad_request("the body must be a JSON object");
+    }
+    if (!object(1)) return std::move(error_);
+    skip_whitespace();
+    if (at_ < text_.size()) {
+      fail_syntax("more after the object");
+      return std::move(error_);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  using Kind = JsonBody::Kind;
+
+  bool fail(std::string message) {
+    if (!error_) error_ = bad_request(std::move(message));
+    return false;
+  }
+  bool fail_syntax(std::string_view what) {
+    if (at_ >= text_.size()) {
+      return fail(fmt::format("the body is not valid JSON: it ends early ({})", what));
+    }
+    return fail(fmt::format("the body is not valid JSON: {} at byte {} ('{}')", what, at_,
+                            printable_ascii(text_.substr(at_, 1))));
+  }
+
+  void skip_whitespace() {
+    while (at_ < text_.size() && is_whitespace(text_[at_])) ++at_;
+  }
+  bool take(char c) {
+    if (at_ < text_.size() && text_[at_] == c) {
+      ++at_;
+      return true;
+    }
+    return false;
+  }
+
+  // One value at `depth` (the top object is depth 1); `kind` says what it was.
+  bool value(size_t depth, Kind& kind) {
+    if (at_ >= text_.size()) return fail_syntax("a value was expected");
+    switch (text_[at_]) {
+      case '{':
+        kind = Kind::kObject;
+        return object(depth + 1);
+      case '[':
+        kind = Kind::kArray;
+        return array(depth + 1);
+      case '"':
+        kind = Kind::kString;
+        return string();
+      case 't':
+        kind = Kind::kTrue;
+        return literal("true");
+      case 'f':
+        kind = Kind::kFalse;
+        return literal("false");
+      case 'n':
+        kind = Kind::kNull;
+        return literal("null");
+      default:
+        return number(kind);
+    }
+  }
+
+  bool nested_too_deep(size_t depth) {
+    if (depth <= kMaxJsonDepth) return false;
+    fail(fmt::format("the body is nested deeper than {} levels", kMaxJsonDepth));
+    return true;
+  }
+
+  bool object(size_t depth) {
+    if (nested_too_deep(depth)) return false;
+    ++at_;  // '{'
+    const bool top = depth == 1;
+    Keys keys(*this);
+    skip_whitespace();
+    if (take('}')) return true;
+    for (;;) {
+      skip_whitespace();
+      if (at_ >= text_.size() || text_[at_] != '"') return fail_syntax("a key was expected");
+      const size_t key_begin = at_;
+      if (!string()) return false;
+      const std::string_view key = keys.add(text_.substr(key_begin, at_ - key_begin));
+      if (key.data() == nullptr) {
+        return fail(fmt::format("the body has the key \"{}\" twice in one object",
+                                printable_ascii(keys.last().substr(0, 64))));
+      }
+      skip_whitespace();
+      if (!take(':')) return fail_syntax("':' was expected after a key");
+      skip_whitespace();
+      const size_t value_begin = at_;
+      Kind kind = Kind::kNull;
+      if (!value(depth, kind)) return false;
+      if (top) {
+        body_.members_.push_back({std::string(key), kind, static_cast<uint32_t>(value_begin),
+                                  static_cast<uint32_t>(at_)});
+      }
+      skip_whitespace();
+      if (take('}')) return true;
+      if (!take(',')) return fail_syntax("',' or '}' was expected after a member");
+    }
+  }
+
+  bool array(size_t depth) {
+    if (nested_too_deep(depth)) return false;
+    ++at_;  // '['
+    skip_whitespace();
+    if (take(']')) return true;
+    for (;;) {
+      skip_whitespace();
+      Kind kind = Kind::kNull;
+      if (!value(depth, kind)) return false;
+      skip_whitespace();
+      if (take(']')) return true;
+      if (!take(',')) return fail_syntax("',' or ']' was expected after an element");
+    }
+  }
+
+  bool literal(std::string_view word) {
+    if (text_.compare(at_, word.size(), word) != 0) return fail_syntax("a value was expected");
+    at_ += word.size();
+    return true;
+  }
+
+  // A string literal at at_ (its opening quote). The text is valid UTF-8
+  // already; what is left to check is control bytes, escapes and surrogates.
+  bool string() {
+    ++at_;
+    for (;;) {
+      if (at_ >= text_.size()) return fail_syntax("a string is not closed");
+      const auto c = static_cast<unsigned char>(text_[at_]);
+      if (c == '"') {
+        ++at_;
+        return true;
+      }
+      if (c < 0x20) return fail_syntax("a control byte must be escaped in a string");
+      if (c != '\\') {
+        ++at_;
+        continue;
+      }
+      if (at_ + 1 >= text_.size()) return fail_syntax("a string is not closed");
+      const char escape = text_[at_ + 1];
+      if (escape == 'u') {
+        if (!unicode_escape()) return false;
+        continue;
+      }
+      if (std::string_view("\"\\/bfnrt").find(escape) == std::string_view::npos) {
+        ++at_;
+        return fail_syntax("not an escape");
+      }
+      at_ += 2;
+    }
+  }
+
+  // \uXXXX at at_, or a surrogate pair \uD8xx\uDCxx (RFC 8259 7).
+  bool unicode_escape() {
+    auto four_hex_at = [&](size_t at) {
+      if (at + 4 > text_.size()) return false;
+      for (size_t i = 0; i < 4; ++i) {
+        if (hex_value(text_[at + i]) < 0) return false;
+      }
+      return true;
+    };
+    if (!four_hex_at(at_ + 2)) return fail_syntax("\\u must have four hex digits");
+    const uint32_t unit = hex4(text_, at_ + 2);
+    const size_t escape_at = at_;
+    at_ += 6;
+    if (unit >= 0xDC00 && unit <= 0xDFFF) return lone_surrogate(escape_at);
+    if (unit < 0xD800 || unit > 0xDBFF) return true;
+    if (at_ + 1 < text_.size() && text_[at_] == '\\' && text_[at_ + 1] == 'u' &&
+        four_hex_at(at_ + 2)) {
+      const uint32_t low = hex4(text_, at_ + 2);
+      if (low >= 0xDC00 && low <= 0xDFFF) {
+        at_ += 6;
+        return true;
+      }
+    }
+    return lone_surrogate(escape_at);
+  }
+  bool lone_surrogate(size_t escape_at) {
+    return fail(fmt::format("the body is not valid JSON: {} at byte {} is half of a surrogate pair",
+                            text_.substr(escape_at, 6), escape_at));
+  }
+
+  // RFC 8259 6: number = [ "-" ] int [ frac ] [ exp ].
+  bool number(Kind& kind) {
+    const size_t begin = at_;
+    take('-');
+    if (take('0')) {
+      // a leading zero is the whole int part
+    } else if (at_ < text_.size() && text_[at_] >= '1' && text_[at_] <= '9') {
+      while (at_ < text_.size() && is_digit(text_[at_])) ++at_;
+    } else {
+      return fail_syntax(at_ == begin ? "a value was expected" : "a digit was expected");
+    }
+    bool integer = true;
+    if (take('.')) {
+      integer = false;
+      if (!digits()) return false;
+    }
+    if (at_ < text_.size() && (text_[at_] == 'e' || text_[at_] == 'E')) {
+      integer = false;
+      ++at_;
+      if (!take('+')) take('-');
+      if (!digits()) return false;
+    }
+    const std::string_view written = text_.substr(begin, at_ - begin);
+    kind = integer ? Kind::kInteger : Kind::kNumber;
+    return integer ? integer_fits(written) : double_fits(written);
+  }
+  bool digits() {
+    if (at_ >= text_.size() || !is_digit(text_[at_])) return fail_syntax("a digit was expected");
+    while (at_ < text_.size() && is_digit(text_[at_])) ++at_;
+    return true;
+  }
+
+  // Readers disagree on integers past 64 bits (Poco 1.11 reads 2^64 as 0):
+  // such a number is refused rather than read differently downstream.
+  bool integer_fits(std::string_view written) {
+    const char* first = written.data();
+    const char* last = first + written.size();
+    std::from_chars_result parsed;
+    if (written.front() == '-') {
+      int64_t value;
+      parsed = std::from_chars(first, last, value);
+    } else {
+      uint64_t value;
+      parsed = std::from_chars(first, last, value);
+    }
+    if (parsed.ec == std::errc() && parsed.ptr == last) return true;
+    return fail(fmt::format("the integer {}{} does not fit in 64 bits", written.substr(0, 40),
+                            written.size() > 40 ? "..." : ""));
+  }
+  // A number past a double's range (1e400) has no value a reader can agree
+  // on; underflow (1e-400) reads as 0 everywhere and is accepted.
+  bool double_fits(std::string_view written) {
+    const std::string copy(written);  // strtod wants a terminator
+    errno = 0;
+    const double value = std::strtod(copy.c_str(), nullptr);
+    if (!std::isinf(value)) return true;
+    return fail(fmt::format("the number {}{} is beyond the range of a double",
+                            written.substr(0, 40), written.size() > 40 ? "..." : ""));
+  }
+
+  // The keys of one object, for the duplicate check (RFC 7493 2.3: readers
+  // disagree on which copy wins, so a check on one copy and a use of the
+  // other must never meet). Keys compare decoded ("a" and "\u0061" are the
+  // same key). Shares the parser's key stack with the objects around it.
+  class Keys {
+   public:
+    explicit Keys(JsonBodyParser& parser) : parser_(parser), first_(parser.keys_.size()) {}
+    ~Keys() { parser_.keys_.resize(first_); }
+    Keys(const Keys&) = delete;
+    Keys& operator=(const Keys&) = delete;
+
+    // Adds the key written as `literal`; its decoded text, or a null view
+    // when the object has it already (last() is then that key).
+    std::string_view add(std::string_view literal) {
+      std::string_view key = literal.substr(1, literal.size() - 2);
+      if (key.find('\\') != std::string_view::npos) {
+        key = parser_.decoded_keys_.emplace_back(decode_string(literal));
+      }
+      last_ = key;
+      std::vector<std::string_view>& all = parser_.keys_;
+      if (set_) {
+        if (!set_->insert(key).second) return {};
+      } else {
+        for (size_t i = first_; i < all.size(); ++i) {
+          if (all[i] == key) return {};
+        }
+        if (all.size() - first_ >= kKeysScanned) {
+          set_ = std::make_unique<std::unordered_set<std::string_view>>(all.begin() + first_,
+                                                                        all.end());
+          set_->insert(key);
+        }
+      }
+      all.push_back(key);
+      return key;
+    }
+    std::string_view last() const { return last_; }
+
+   private:
+    JsonBodyParser& parser_;
+    const size_t first_;  // this object's keys are keys_[first_..]
+    std::unique_ptr<std::unordered_set<std::string_view>> set_;
+    std::string_view last_;
+  };
+
+  JsonBody& body_;
+  const std::string_view text_;
+  size_t at_ = 0;
+  std::optional<ApiError> error_;
+  std::vector<std::string_view> keys_;    // the open objects' keys, innermost last
+  std::deque<std::string> decoded_keys_;  // keys that had escapes (stable addresses)
+};
+
+const JsonBody::Member* JsonBody::find(std::string_view name) const {
+  for (const Member& member : members_) {
+    if (member.name == name) return &member;
+  }
+  return nullptr;
+}
+
+std::string JsonBody::compact(const Member& member) const {
+  const std::string_view value(text_.data() + member.begin, member.end - member.begin);
+  std::string out;
+  out.reserve(value.size());
+  bool in_string = false;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\') {
+        out += value[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (!is_whitespace(c)) {
+      out += c;
+      in_string = c == '"';
+    }
+  }
+  return out;
+}
+
+std::string JsonBody::string_value(const Member& member) const {
+  return decode_string(std::string_view(text_.data() + member.begin, member.end - member.begin));
+}
+
+Result<JsonBody, ApiError> parse_json_object(std::string text) {
   if (!is_valid_utf8(text)) return bad_request("the body is not valid UTF-8");
-  if (auto integer = integer_out_of_range(text)) {
-    return bad_request(fmt::format("the integer {}{} does not fit in 64 bits",
-                                   integer->substr(0, 40), integer->size() > 40 ? "..." : ""));
-  }
-  JsonBody::KeyOrder key_order;
-  Poco::Dynamic::Var parsed;
-  try {
-    Poco::JSON::Parser parser(new JsonBodyBuilder(key_order));
-    parser.setDepth(kMaxJsonDepth);
-    parsed = parser.parse(text);
-  } catch (const DuplicateKey& duplicate) {
-    return bad_request(fmt::format("the body has the key \"{}\" twice in one object",
-                                   printable_ascii(duplicate.key.substr(0, 64))));
-  } catch (const Poco::Exception& e) {
-    return bad_request(fmt::format("the body is not valid JSON: {}", printable_ascii(e.message())));
-  }
-  if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) {
-    return bad_request("the body must be a JSON object");
-  }
-  return std::make_shared<const JsonBody>(parsed.extract<Poco::JSON::Object::Ptr>(),
-                                          std::move(key_order));
-}
-
-std::string JsonBody::compact(const Poco::Dynamic::Var& value) const {
-  std::ostringstream out;
-  write(value, out);
-  return out.str();
-}
-
-// What Poco::JSON::Stringifier::condense writes, objects' keys in key_order_.
-void JsonBody::write(const Poco::Dynamic::Var& value, std::ostream& out) const {
-  if (value.type() == typeid(Poco::JSON::Object::Ptr)) {
-    const auto& object = value.extract<Poco::JSON::Object::Ptr>();
-    const auto order = key_order_.find(object.get());
-    if (order == key_order_.end()) {
-      Poco::JSON::Stringifier::condense(value, out);
-      return;
-    }
-    out << '{';
-    bool first = true;
-    for (const std::string& key : order->second) {
-      if (!first) out << ',';
-      first = false;
-      Poco::JSON::Stringifier::formatString(key, out, Poco::JSON_WRAP_STRINGS);
-      out << ':';
-      write(object->get(key), out);
-    }
-    out << '}';
-  } else if (value.type() == typeid(Poco::JSON::Array::Ptr)) {
-    const auto& array = value.extract<Poco::JSON::Array::Ptr>();
-    out << '[';
-    for (auto it = array->begin(); it != array->end(); ++it) {
-      if (it != array->begin()) out << ',';
-      write(*it, out);
-    }
-    out << ']';
-  } else {
-    Poco::JSON::Stringifier::condense(value, out);
-  }
+  if (text.size() > UINT32_MAX) return bad_request("the body is too large");
+  JsonBody body;
+  body.text_ = std::move(text);
+  if (auto error = JsonBodyParser(body).parse()) return std::move(*error);
+  return body;
 }
 
 // RFC 9110 8.3.1: the type and subtype are case-insensitive, and parameters
@@ -251,8 +492,7 @@ bool is_json_media_type(std::string_view content_type) {
   return true;
 }
 
-Result<JsonBodyPtr, ApiError> read_json_object(std::string_view content_type,
-                                               const std::string& body) {
+Result<JsonBody, ApiError> read_json_object(std::string_view content_type, std::string body) {
   if (!is_json_media_type(content_type)) {
     return ApiError{415, "unsupported_media_type",
                     "send the body as 'Content-Type: application/json'", 0,
@@ -262,26 +502,27 @@ Result<JsonBodyPtr, ApiError> read_json_object(std::string_view content_type,
   if (body.empty()) {
     return bad_request("the body is empty: send it with a Content-Length or chunked");
   }
-  return parse_json_object(body);
+  return parse_json_object(std::move(body));
 }
 
-bool FieldReader::present(const std::string& name) const {
-  return fields_.has(name) && !fields_.isNull(name);
+const JsonBody::Member* FieldReader::present(std::string_view name) const {
+  const JsonBody::Member* member = body_.find(name);
+  if (!member || member->kind == JsonBody::Kind::kNull) return nullptr;
+  return member;
 }
 
 void FieldReader::fail(ApiError error) {
   if (!error_) error_ = std::move(error);
 }
 
-std::optional<std::string> FieldReader::optional_string(const std::string& name,
-                                                        size_t max_length) {
-  if (!present(name)) return std::nullopt;
-  const Poco::Dynamic::Var value = fields_.get(name);
-  if (!value.isString()) {
+std::optional<std::string> FieldReader::optional_string(std::string_view name, size_t max_length) {
+  const JsonBody::Member* member = present(name);
+  if (!member) return std::nullopt;
+  if (member->kind != JsonBody::Kind::kString) {
     fail(bad_request(fmt::format("field '{}' must be a string", name)));
     return std::nullopt;
   }
-  std::string text = value.convert<std::string>();
+  std::string text = body_.string_value(*member);
   if (text.size() > max_length) {
     fail(bad_request(fmt::format("field '{}' is longer than {} bytes", name, max_length)));
     return std::nullopt;
@@ -289,7 +530,7 @@ std::optional<std::string> FieldReader::optional_string(const std::string& name,
   return text;
 }
 
-std::string FieldReader::required_string(const std::string& name, size_t max_length) {
+std::string FieldReader::required_string(std::string_view name, size_t max_length) {
   if (!present(name)) {
     fail(bad_request(fmt::format("missing field '{}'", name)));
     return {};
@@ -299,12 +540,13 @@ std::string FieldReader::required_string(const std::string& name, size_t max_len
   return text.value_or("");
 }
 
-std::string FieldReader::required_id(const std::string& name, size_t max_length) {
+std::string FieldReader::required_id(std::string_view name, size_t max_length) {
   std::string id;
-  if (present(name)) {
-    const Poco::Dynamic::Var value = fields_.get(name);
-    if (value.isString() || (value.isInteger() && !value.isBoolean())) {
-      id = value.convert<std::string>();
+  if (const JsonBody::Member* member = present(name)) {
+    if (member->kind == JsonBody::Kind::kString) {
+      id = body_.string_value(*member);
+    } else if (member->kind == JsonBody::Kind::kInteger) {
+      id = body_.text().substr(member->begin, member->end - member->begin);
     }
   }
   if (id.empty()) {
@@ -315,19 +557,25 @@ std::string FieldReader::required_id(const std::string& name, size_t max_length)
   return id;
 }
 
-std::optional<int64_t> FieldReader::optional_non_negative_integer(const std::string& name) {
-  if (!present(name)) return std::nullopt;
-  const Poco::Dynamic::Var value = fields_.get(name);
-  if (!value.isInteger() || value.isBoolean() || value.convert<int64_t>() < 0) {
+std::optional<int64_t> FieldReader::optional_non_negative_integer(std::string_view name) {
+  const JsonBody::Member* member = present(name);
+  if (!member) return std::nullopt;
+  int64_t value = -1;
+  if (member->kind == JsonBody::Kind::kInteger) {
+    const char* first = body_.text().data() + member->begin;
+    const char* last = body_.text().data() + member->end;
+    if (std::from_chars(first, last, value).ec != std::errc()) value = -1;  // 2^63 or more
+  }
+  if (value < 0) {
     fail(bad_request(fmt::format("field '{}' must be a non-negative integer", name)));
     return std::nullopt;
   }
-  return value.convert<int64_t>();
+  return value;
 }
 
-std::string FieldReader::json_text(const std::string& name) const {
-  if (!fields_.has(name)) return "null";
-  return body_.compact(fields_.get(name));
+std::string FieldReader::json_text(std::string_view name) const {
+  const JsonBody::Member* member = body_.find(name);
+  return member ? body_.compact(*member) : "null";
 }
 
 }  // namespace sse

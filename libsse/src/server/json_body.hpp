@@ -1,70 +1,70 @@
 #pragma once
 
-// Reading a POST body: content type, size bound, UTF-8, JSON object; and the
-// typed field getters the endpoints use. Every failure is an ApiError that
-// names the field or the limit.
+// Reading a POST body: content type, UTF-8, one JSON object; and the typed
+// field getters the endpoints use. Every failure is an ApiError that names
+// the field or the rule.
 
-#include <iosfwd>
-#include <memory>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <utility>
 #include <vector>
-
-#include <Poco/JSON/Object.h>
 
 #include "server/exchange.hpp"
 
 namespace sse {
 
-// A JSON object body, parsed. Its objects are Poco's sorted ones: a Poco
-// object that keeps insertion order compares a new key with every key it has,
-// so a body of n keys would take O(n^2) to parse (12,000 keys: a second).
-// The order each object's keys came in is kept here instead, for
-// FieldReader::json_text, which must pass `data` on as it was sent.
+// A JSON object body, checked whole in one pass (RFC 8259, with RFC 7493's
+// rules) and kept as its text plus an index of its top-level members. A
+// member's value is a span of the text: strings are decoded only when an
+// endpoint reads them, and any value can be passed on as it was sent.
 //
 // Immutable once parsed, so safe to read from any thread.
 class JsonBody {
  public:
-  // Each object's keys in the order sent, by object.
-  using KeyOrder = std::unordered_map<const Poco::JSON::Object*, std::vector<std::string>>;
+  enum class Kind : uint8_t { kNull, kTrue, kFalse, kInteger, kNumber, kString, kObject, kArray };
 
-  // `root` (not null), whose objects listed in `key_order` are written in
-  // that order; the rest, and objects added later, in Poco's sorted order.
-  JsonBody(Poco::JSON::Object::Ptr root, KeyOrder key_order)
-      : root_(std::move(root)), key_order_(std::move(key_order)) {}
+  // One top-level member: its decoded name, and where its value is in text().
+  struct Member {
+    std::string name;
+    Kind kind;
+    uint32_t begin;  // the value's first byte
+    uint32_t end;    // one past its last
+  };
 
-  // The top-level object.
-  const Poco::JSON::Object& object() const { return *root_; }
+  const std::string& text() const { return text_; }
+  // The top-level members, in the order they were sent (names are unique).
+  const std::vector<Member>& members() const { return members_; }
+  // The member called `name`, or null.
+  const Member* find(std::string_view name) const;
 
-  // `value` as compact one-line JSON, written as Poco writes it except that
-  // the keys of every object of this body come in the order they were sent
-  // (an object from elsewhere comes in Poco's sorted order).
-  std::string compact(const Poco::Dynamic::Var& value) const;
+  // `member`'s value as sent, less the whitespace between its tokens: one
+  // line of JSON (inside strings nothing is changed; no CR or LF is left).
+  std::string compact(const Member& member) const;
+  // A kString member's value, decoded (escapes resolved, valid UTF-8).
+  std::string string_value(const Member& member) const;
 
  private:
-  void write(const Poco::Dynamic::Var& value, std::ostream& out) const;
+  friend class JsonBodyParser;
+  friend Result<JsonBody, ApiError> parse_json_object(std::string text);
 
-  Poco::JSON::Object::Ptr root_;
-  KeyOrder key_order_;
+  std::string text_;
+  std::vector<Member> members_;
 };
-
-using JsonBodyPtr = std::shared_ptr<const JsonBody>;
 
 // True for "application/json" in any case, with or without parameters.
 bool is_json_media_type(std::string_view content_type);
 
 // Checks Content-Type (415) and parses a complete body (the edge has read
 // it whole and bounded its size) as a JSON object: an empty body is a 400.
-Result<JsonBodyPtr, ApiError> read_json_object(std::string_view content_type,
-                                               const std::string& body);
+Result<JsonBody, ApiError> read_json_object(std::string_view content_type, std::string body);
 
-// Parses `text` as a JSON object (400 on anything else): valid UTF-8, at most
-// 32 levels deep, no key twice in one object, no integer outside [-2^63,
-// 2^64-1]. O(n log n) in the size of `text`.
-Result<JsonBodyPtr, ApiError> parse_json_object(const std::string& text);
+// Parses `text` as one JSON object (400 on anything else): valid UTF-8, at
+// most 32 levels deep, no key twice in one object, no integer outside
+// [-2^63, 2^64-1], no number beyond a double's range, no lone surrogate
+// escape. Linear in the size of `text` (expected: large objects' keys are
+// checked for duplicates with a hash set).
+Result<JsonBody, ApiError> parse_json_object(std::string text);
 
 // Typed reads of a body's fields. Each read returns the field's value, or an
 // empty value when the field is wrong; the first failure is kept (a 400 that
@@ -81,20 +81,20 @@ class FieldReader {
  public:
   static constexpr size_t kDefaultMaxLength = 10000;
 
-  explicit FieldReader(const JsonBody& body) : body_(body), fields_(body.object()) {}
+  explicit FieldReader(const JsonBody& body) : body_(body) {}
 
   // A non-empty string of at most `max_length` bytes.
-  std::string required_string(const std::string& name, size_t max_length = kDefaultMaxLength);
+  std::string required_string(std::string_view name, size_t max_length = kDefaultMaxLength);
   // A string of at most `max_length` bytes, or nullopt when missing.
-  std::optional<std::string> optional_string(const std::string& name,
+  std::optional<std::string> optional_string(std::string_view name,
                                              size_t max_length = kDefaultMaxLength);
-  // A non-empty string or an integer (not a boolean), as text.
-  std::string required_id(const std::string& name, size_t max_length);
-  // An integer >= 0, or nullopt when missing.
-  std::optional<int64_t> optional_non_negative_integer(const std::string& name);
-  // The field as compact one-line JSON text ("null" when missing), the keys
-  // of its objects in the order they were sent.
-  std::string json_text(const std::string& name) const;
+  // A non-empty string or an integer (not a boolean), as text (the integer's
+  // digits as sent).
+  std::string required_id(std::string_view name, size_t max_length);
+  // An integer in [0, 2^63), or nullopt when missing.
+  std::optional<int64_t> optional_non_negative_integer(std::string_view name);
+  // The field as one line of JSON, as it was sent ("null" when missing).
+  std::string json_text(std::string_view name) const;
 
   // Records a failure found by the endpoint's own checks (the first one wins).
   void fail(ApiError error);
@@ -102,10 +102,10 @@ class FieldReader {
   const std::optional<ApiError>& error() const { return error_; }
 
  private:
-  bool present(const std::string& name) const;
+  // The field, unless it is missing or null.
+  const JsonBody::Member* present(std::string_view name) const;
 
   const JsonBody& body_;
-  const Poco::JSON::Object& fields_;  // body_.object()
   std::optional<ApiError> error_;
 };
 

@@ -2,6 +2,8 @@
 // read the JSON body, build a draft, publish, answer 202 {id, delivered}) and
 // differ only by the function that turns a body into an event draft.
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "server/json_body.hpp"
@@ -113,6 +115,17 @@ Draft build_maintenance(FieldReader& fields, const Identity& who, const ServerCo
   return maintenance_event(std::move(notice));
 }
 
+// 202's body: {"id":"<id>","delivered":<n>}.
+std::string accepted_body(EventId id, size_t delivered) {
+  char digits[24];
+  std::string body = R"({"id":")";
+  body.append(digits, std::to_chars(digits, digits + sizeof digits, id).ptr);
+  body.append(R"(","delivered":)");
+  body.append(digits, std::to_chars(digits, digits + sizeof digits, delivered).ptr);
+  body.push_back('}');
+  return body;
+}
+
 void publish(Exchange& ex, Builder build) {
   ServerContext& ctx = ex.context();
   auto who = ex.authenticate();
@@ -124,17 +137,16 @@ void publish(Exchange& ex, Builder build) {
     return ex.send_error(too_many(Rejection::kRateLimited, "publishing too fast; slow down",
                                   (rate.retry_after_ms + 999) / 1000));
   }
-  auto body = read_json_object(ex.header("Content-Type").value_or(""), ex.body());
+  auto body = read_json_object(ex.header("Content-Type").value_or(""), ex.take_body());
   if (!body) return ex.send_error(body.error());
-  FieldReader fields(**body);
+  FieldReader fields(*body);
   auto draft = build(fields, *who, ctx);
   if (!draft) return ex.send_error(draft.error());
   // Answered when the log has the event (after the commit, for SQLite): no
   // thread waits for it meanwhile.
   auto answer = [ex = ex.defer()](Result<Hub::Published> published) {
     if (!published) return ex->send_error(api_error_for(published.error()));
-    ex->send_json(202, fmt::format(R"({{"id":"{}","delivered":{}}})", published->event->id,
-                                   published->delivered));
+    ex->send_json(202, accepted_body(published->event->id, published->delivered));
   };
   if (!ctx.hub->publish_async(*draft, std::move(answer))) {
     ex.send_error(api_error_for(Error::unavailable("the server is shutting down")));

@@ -1,7 +1,9 @@
 #include "server/routes.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -33,6 +35,24 @@ bool apply_cors(Exchange& ex) {
   return true;
 }
 
+// The routes of one path (a few methods): no allocation per request.
+class PathRoutes {
+ public:
+  void add(const Route* route) {
+    // build_route_table() gives no path more (checked there).
+    if (count_ < routes_.size()) routes_[count_++] = route;
+  }
+  const Route* const* begin() const { return routes_.data(); }
+  const Route* const* end() const { return routes_.data() + count_; }
+  bool empty() const { return count_ == 0; }
+
+  static constexpr size_t kMax = 8;
+
+ private:
+  std::array<const Route*, kMax> routes_{};
+  size_t count_ = 0;
+};
+
 }  // namespace
 
 RouteTable build_route_table() {
@@ -40,6 +60,13 @@ RouteTable build_route_table() {
   add_stream_routes(routes);
   add_publish_routes(routes);
   add_ops_routes(routes);
+  for (const Route& route : routes) {
+    const auto same_path = std::count_if(
+        routes.begin(), routes.end(), [&](const Route& other) { return other.path == route.path; });
+    if (static_cast<size_t>(same_path) > PathRoutes::kMax) {
+      throw std::logic_error("more routes on one path than PathRoutes holds: " + route.path);
+    }
+  }
   return routes;
 }
 
@@ -69,9 +96,9 @@ void dispatch(const RouteTable& routes, Exchange& ex) {
   // HEAD runs the GET and sends its head only (http::Framing::head_only).
   const bool head = method == "HEAD";
 
-  std::vector<const Route*> on_path;
+  PathRoutes on_path;
   for (const Route& route : routes) {
-    if (path_matches(route, ex.path())) on_path.push_back(&route);
+    if (path_matches(route, ex.path())) on_path.add(&route);
   }
   auto allow = [&] {
     std::string list = "OPTIONS";

@@ -51,17 +51,36 @@ class Reader {
 
 }  // namespace
 
-std::string format_iso8601_ms(int64_t unix_ms) {
+void append_iso8601_ms(std::string& out, int64_t unix_ms) {
   std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
   int millis = static_cast<int>(unix_ms % 1000);
   if (millis < 0) {
     millis += 1000;
     seconds -= 1;
   }
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  // "YYYY-MM-DDTHH:MM:SS." of the last second asked for, per thread: events
+  // come many to a second.
+  thread_local std::time_t cached_second = -1;
+  thread_local std::string cached_prefix;
+  if (seconds != cached_second || cached_prefix.empty()) {
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    cached_prefix = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.", tm.tm_year + 1900,
+                                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_second = seconds;
+  }
+  out.append(cached_prefix);
+  out.push_back(static_cast<char>('0' + millis / 100));
+  out.push_back(static_cast<char>('0' + millis / 10 % 10));
+  out.push_back(static_cast<char>('0' + millis % 10));
+  out.push_back('Z');
+}
+
+std::string format_iso8601_ms(int64_t unix_ms) {
+  std::string out;
+  out.reserve(24);
+  append_iso8601_ms(out, unix_ms);
+  return out;
 }
 
 std::optional<int64_t> parse_iso8601_ms(std::string_view text) {

@@ -9,6 +9,8 @@ namespace sse {
 
 // ISO-8601 UTC with milliseconds: "2026-11-27T00:01:36.123Z".
 std::string format_iso8601_ms(int64_t unix_ms);
+// The same, appended to `out`.
+void append_iso8601_ms(std::string& out, int64_t unix_ms);
 
 // Parses an RFC 3339 (ISO-8601) date-time: "2026-11-27T10:00:00Z", an
 // optional fraction (digits past milliseconds are dropped, never rounded up),
