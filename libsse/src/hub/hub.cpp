@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "hub/append_gate.hpp"
@@ -84,18 +85,29 @@ bool Hub::append_and_route(const EventDraft& draft, std::function<void(Result<Pu
     log_.append(draft, std::move(acknowledged));
     return true;
   }
-  auto routed = [this, channel = draft.channel, done = std::move(done)](Result<EventPtr> appended) {
-    if (appended) {
-      Published published{std::move(*appended), 0};
-      published.delivered = registry_->route(published.event);
-      metrics_.events_published[static_cast<size_t>(channel)].fetch_add(1, Metrics::relaxed);
-      if (done) done(std::move(published));
-    } else if (done) {
-      done(appended.error());
-    }
-    appends_->leave();
+  // Routed in the log's callback (in id order, under its lock); answered
+  // there too, unless the log calls back before append() returns: then the
+  // answer waits until the log's lock is released.
+  auto route = [this, channel = draft.channel](Result<EventPtr> appended) -> Result<Published> {
+    if (!appended) return appended.error();
+    Published published{std::move(*appended), 0};
+    published.delivered = registry_->route(published.event);
+    metrics_.events_published[static_cast<size_t>(channel)].fetch_add(1, Metrics::relaxed);
+    return published;
   };
-  log_.append(draft, std::move(routed));
+  if (log_.appends_inline()) {
+    std::optional<Result<Published>> outcome;
+    log_.append(draft, [&](Result<EventPtr> appended) { outcome = route(std::move(appended)); });
+    if (!outcome) outcome = Result<Published>(Error::internal("the log did not call back"));
+    if (done) done(std::move(*outcome));
+    appends_->leave();
+    return true;
+  }
+  log_.append(draft, [route, done = std::move(done), this](Result<EventPtr> appended) {
+    Result<Published> outcome = route(std::move(appended));
+    if (done) done(std::move(outcome));
+    appends_->leave();
+  });
   return true;
 }
 

@@ -25,6 +25,8 @@ constexpr size_t kMaxJsonDepth = 32;
 constexpr size_t kKeysScanned = 8;
 // Room for the keys of a typical body, reserved up front (no regrowth).
 constexpr size_t kKeysReserved = 16;
+// The most key slots a thread's scratch keeps between bodies.
+constexpr size_t kKeysKept = 1024;
 
 // A byte of the body echoed in an error message: as itself when printable
 // ASCII, else \xHH, so the JSON error body stays valid UTF-8.
@@ -132,10 +134,16 @@ std::string decode_string(std::string_view literal) {
 // kMaxJsonDepth deep).
 class JsonBodyParser {
  public:
-  explicit JsonBodyParser(JsonBody& body) : body_(body), text_(body.text_) {
-    keys_.reserve(kKeysReserved);
+  explicit JsonBodyParser(JsonBody& body) : body_(body), text_(body.text_), keys_(key_scratch()) {
+    keys_.clear();
     body_.members_.reserve(kKeysReserved);
   }
+  ~JsonBodyParser() {
+    // A body of many keys leaves no lasting footprint on the thread.
+    if (keys_.capacity() > kKeysKept) std::vector<std::string_view>().swap(keys_);
+  }
+  JsonBodyParser(const JsonBodyParser&) = delete;
+  JsonBodyParser& operator=(const JsonBodyParser&) = delete;
 
   std::optional<ApiError> parse() {
     skip_whitespace();
@@ -153,6 +161,11 @@ class JsonBodyParser {
 
  private:
   using Kind = JsonBody::Kind;
+
+  static std::vector<std::string_view>& key_scratch() {
+    thread_local std::vector<std::string_view> keys;
+    return keys;
+  }
 
   bool fail(std::string message) {
     if (!error_) error_ = bad_request(std::move(message));

@@ -39,6 +39,8 @@ class EventLog {
   // `done` — on this thread or on the log's own writer thread. Durable
   // backends may batch appends into one commit. Thread-safe.
   virtual void append(const EventDraft& draft, AppendCallback done) = 0;
+  // Every append calls `done` before it returns, on the caller's thread.
+  virtual bool appends_inline() const { return false; }
 
   // Scans the events with after < id <= up_to, oldest first, and returns at
   // most `max_events` of them that `filter` accepts. Large replays go page by

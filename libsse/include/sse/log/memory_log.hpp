@@ -22,6 +22,7 @@ class MemoryEventLog final : public EventLog {
   MemoryEventLog(RetentionPolicy policy, const Clock& clock);
 
   void append(const EventDraft& draft, AppendCallback done) override;
+  bool appends_inline() const override { return true; }
   Result<ReplayPage> replay(EventId after, EventId up_to, const EventFilter& filter,
                             size_t max_events) const override;
   bool covers(EventId after) const override;
