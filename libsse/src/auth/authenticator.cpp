@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -33,10 +35,16 @@ bool iequals(std::string_view a, std::string_view b) {
 
 std::atomic<uint64_t> next_generation{1};
 
+// Looks a token up without copying it into a std::string first.
+struct TokenHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view token) const { return std::hash<std::string_view>{}(token); }
+};
+
 // The tokens this thread saw pass, for one authenticator at a time.
 struct Remembered {
   uint64_t generation = 0;
-  std::unordered_map<std::string, Identity> identities;
+  std::unordered_map<std::string, Identity, TokenHash, std::equal_to<>> identities;
 };
 
 Remembered& remembered_for(uint64_t generation) {
@@ -60,8 +68,7 @@ Result<Identity> Authenticator::authenticate(std::string_view token) const {
   if (token.empty()) return Error::unauthenticated("missing token");
   if (token.size() > kMaxTokenBytes) return Error::unauthenticated("token too long");
   Remembered& remembered = remembered_for(generation_);
-  const std::string key(token);
-  if (auto it = remembered.identities.find(key); it != remembered.identities.end()) {
+  if (auto it = remembered.identities.find(token); it != remembered.identities.end()) {
     const Identity& known = it->second;
     if (!known.expires_at_ms || clock_.now_ms() < *known.expires_at_ms) return known;
     remembered.identities.erase(it);  // expired: verify() says so, with its message
@@ -69,7 +76,7 @@ Result<Identity> Authenticator::authenticate(std::string_view token) const {
   auto identity = verify(token);
   if (identity) {
     if (remembered.identities.size() >= kRememberedPerThread) remembered.identities.clear();
-    remembered.identities.emplace(key, *identity);
+    remembered.identities.emplace(std::string(token), *identity);
   }
   return identity;
 }

@@ -104,7 +104,7 @@ std::optional<std::string> Exchange::query(std::string_view name) const {
 Result<Identity, ApiError> Exchange::authenticate() {
   std::string token;
   if (auto authorization = header("Authorization")) {
-    auto bearer = bearer_token(std::string(*authorization));
+    auto bearer = bearer_token(*authorization);
     if (!bearer) return unauthorized("the Authorization header must be 'Bearer <token>'");
     token = std::move(*bearer);
   } else if (auto from_query = query("token")) {

@@ -112,6 +112,16 @@ class HttpEdge::Loop final : public LoopGuest {
 
   // A handler's answer, posted back to this loop.
   void on_reply(uint64_t id, Reply reply);
+  // Takes a handler's answer on any thread: kept for write_answered_here()
+  // on this loop's thread, posted to the loop from any other.
+  void answer_from_handler(uint64_t id, Reply reply) {
+    if (reply.stream == 0 && loop_.on_loop_thread()) {
+      answered_here_.emplace_back(id, std::move(reply));
+      return;
+    }
+    (void)loop_.post_task(
+        [this, id, reply = std::move(reply)]() mutable { on_reply(id, std::move(reply)); });
+  }
   // Writes the answers handlers gave on this thread (see dispatch).
   void write_answered_here();
   // A handler dropped its Responder without answering.
@@ -183,6 +193,8 @@ class HttpEdge::Loop final : public LoopGuest {
   int64_t earliest_deadline_ = kNever;
   std::vector<uint64_t> resume_;  // answered and kept alive: parse what is buffered
   std::vector<std::pair<uint64_t, Reply>> answered_here_;
+  std::vector<std::pair<uint64_t, Reply>> answering_;  // write_answered_here()'s batch
+  bool writing_answered_ = false;
   std::array<char, kReadChunk> scratch_{};
 };
 
@@ -393,15 +405,12 @@ void HttpEdge::Loop::dispatch(Connection& c) {
   // NewStream its handler posted. From any other thread, through the inbox;
   // refused when the loop has stopped: it closed the connection, and a
   // stream the reply names, itself.
+  // The guard alone is captured: it names the loop and the connection, and a
+  // shared_ptr fits std::function's inline storage (no allocation).
   auto guard = std::make_shared<AnswerGuard>(this, c.id);
-  Responder respond = [this, id = c.id, guard](Reply reply) {
+  Responder respond = [guard](Reply reply) {
     guard->answered = true;
-    if (reply.stream == 0 && loop_.on_loop_thread()) {
-      answered_here_.emplace_back(id, std::move(reply));
-      return;
-    }
-    (void)loop_.post_task(
-        [this, id, reply = std::move(reply)]() mutable { on_reply(id, std::move(reply)); });
+    guard->loop->answer_from_handler(guard->id, std::move(reply));
   };
   if (edge_.placement_ && edge_.placement_(request.head, request.body.size())) {
     edge_.handler_(std::move(request), std::move(respond));
@@ -427,10 +436,21 @@ void HttpEdge::Loop::unanswered(uint64_t id) {
 }
 
 void HttpEdge::Loop::write_answered_here() {
+  // A call from inside on_reply (a pipelined request answered at once)
+  // leaves its answers to the call already running, which writes them next.
+  if (writing_answered_) return;
+  writing_answered_ = true;
+  struct Done {
+    Loop& loop;
+    ~Done() {
+      loop.answering_.clear();
+      loop.writing_answered_ = false;
+    }
+  } done{*this};
   while (!answered_here_.empty()) {
-    std::vector<std::pair<uint64_t, Reply>> ready;
-    ready.swap(answered_here_);
-    for (auto& [id, reply] : ready) on_reply(id, std::move(reply));
+    answering_.swap(answered_here_);  // both keep their capacity: no allocation per answer
+    for (auto& [id, reply] : answering_) on_reply(id, std::move(reply));
+    answering_.clear();
   }
 }
 
