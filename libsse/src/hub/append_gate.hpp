@@ -52,4 +52,16 @@ class AppendGate {
   bool closed_ = false;
 };
 
+// Leaves `gate` when it goes out of scope, also when what ran meanwhile threw.
+class AppendLeaver {
+ public:
+  explicit AppendLeaver(AppendGate& gate) : gate_(gate) {}
+  ~AppendLeaver() { gate_.leave(); }
+  AppendLeaver(const AppendLeaver&) = delete;
+  AppendLeaver& operator=(const AppendLeaver&) = delete;
+
+ private:
+  AppendGate& gate_;
+};
+
 }  // namespace sse::detail

@@ -96,17 +96,17 @@ bool Hub::append_and_route(const EventDraft& draft, std::function<void(Result<Pu
     return published;
   };
   if (log_.appends_inline()) {
+    const detail::AppendLeaver leave(*appends_);
     std::optional<Result<Published>> outcome;
     log_.append(draft, [&](Result<EventPtr> appended) { outcome = route(std::move(appended)); });
     if (!outcome) outcome = Result<Published>(Error::internal("the log did not call back"));
     if (done) done(std::move(*outcome));
-    appends_->leave();
     return true;
   }
   log_.append(draft, [route, done = std::move(done), this](Result<EventPtr> appended) {
+    const detail::AppendLeaver leave(*appends_);
     Result<Published> outcome = route(std::move(appended));
     if (done) done(std::move(outcome));
-    appends_->leave();
   });
   return true;
 }

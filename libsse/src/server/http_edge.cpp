@@ -405,8 +405,7 @@ void HttpEdge::Loop::dispatch(Connection& c) {
   // NewStream its handler posted. From any other thread, through the inbox;
   // refused when the loop has stopped: it closed the connection, and a
   // stream the reply names, itself.
-  // The guard alone is captured: it names the loop and the connection, and a
-  // shared_ptr fits std::function's inline storage (no allocation).
+  // The guard alone is captured: it names the loop and the connection.
   auto guard = std::make_shared<AnswerGuard>(this, c.id);
   Responder respond = [guard](Reply reply) {
     guard->answered = true;

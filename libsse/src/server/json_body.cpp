@@ -1,15 +1,17 @@
 #include "server/json_body.hpp"
 
+#include <locale.h>
+#include <stdlib.h>
+#include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
+#include <clocale>
 #include <cmath>
 #include <cstdlib>
 #include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -20,8 +22,8 @@ namespace sse {
 namespace {
 
 constexpr size_t kMaxJsonDepth = 32;
-// An object with more keys than this checks them in a hash set; below, a
-// scan of its few keys is cheaper than hashing.
+// The keys of an object a scan checks as they come; an object of more is
+// checked by sorting its keys when it closes.
 constexpr size_t kKeysScanned = 8;
 // Room for the keys of a typical body, reserved up front (no regrowth).
 constexpr size_t kKeysReserved = 16;
@@ -236,10 +238,7 @@ class JsonBodyParser {
       const size_t key_begin = at_;
       if (!string()) return false;
       const std::string_view key = keys.add(text_.substr(key_begin, at_ - key_begin));
-      if (key.data() == nullptr) {
-        return fail(fmt::format("the body has the key \"{}\" twice in one object",
-                                printable_ascii(keys.last().substr(0, 64))));
-      }
+      if (key.data() == nullptr) return duplicate_key(keys.last());
       skip_whitespace();
       if (!take(':')) return fail_syntax("':' was expected after a key");
       skip_whitespace();
@@ -251,7 +250,10 @@ class JsonBodyParser {
                                   static_cast<uint32_t>(at_)});
       }
       skip_whitespace();
-      if (take('}')) return true;
+      if (take('}')) {
+        if (auto twice = keys.unscanned_duplicate()) return duplicate_key(*twice);
+        return true;
+      }
       if (!take(',')) return fail_syntax("',' or '}' was expected after a member");
     }
   }
@@ -389,9 +391,11 @@ class JsonBodyParser {
   // A number past a double's range (1e400) has no value a reader can agree
   // on; underflow (1e-400) reads as 0 everywhere and is accepted.
   bool double_fits(std::string_view written) {
+    // strtod_l in the C locale: a process locale with a decimal comma must
+    // not change what "1.5e400" reads as.
+    static const locale_t c_locale = newlocale(LC_ALL_MASK, "C", locale_t{});
     const std::string copy(written);  // strtod wants a terminator
-    errno = 0;
-    const double value = std::strtod(copy.c_str(), nullptr);
+    const double value = strtod_l(copy.c_str(), nullptr, c_locale);
     if (!std::isinf(value)) return true;
     return fail(fmt::format("the number {}{} is beyond the range of a double",
                             written.substr(0, 40), written.size() > 40 ? "..." : ""));
@@ -400,7 +404,10 @@ class JsonBodyParser {
   // The keys of one object, for the duplicate check (RFC 7493 2.3: readers
   // disagree on which copy wins, so a check on one copy and a use of the
   // other must never meet). Keys compare decoded ("a" and "\u0061" are the
-  // same key). Shares the parser's key stack with the objects around it.
+  // same key). A small object's keys are checked by a scan as they come; a
+  // larger one's by sorting them when it closes: O(k log k) whatever the
+  // keys are (a hash set could be flooded with keys of one bucket). Shares
+  // the parser's key stack with the objects around it.
   class Keys {
    public:
     explicit Keys(JsonBodyParser& parser) : parser_(parser), first_(parser.keys_.size()) {}
@@ -409,7 +416,7 @@ class JsonBodyParser {
     Keys& operator=(const Keys&) = delete;
 
     // Adds the key written as `literal`; its decoded text, or a null view
-    // when the object has it already (last() is then that key).
+    // when the scan finds it already (last() is then that key).
     std::string_view add(std::string_view literal) {
       std::string_view key = literal.substr(1, literal.size() - 2);
       if (key.find('\\') != std::string_view::npos) {
@@ -417,16 +424,9 @@ class JsonBodyParser {
       }
       last_ = key;
       std::vector<std::string_view>& all = parser_.keys_;
-      if (set_) {
-        if (!set_->insert(key).second) return {};
-      } else {
+      if (all.size() - first_ < kKeysScanned) {
         for (size_t i = first_; i < all.size(); ++i) {
           if (all[i] == key) return {};
-        }
-        if (all.size() - first_ >= kKeysScanned) {
-          set_ = std::make_unique<std::unordered_set<std::string_view>>(all.begin() + first_,
-                                                                        all.end());
-          set_->insert(key);
         }
       }
       all.push_back(key);
@@ -434,18 +434,38 @@ class JsonBodyParser {
     }
     std::string_view last() const { return last_; }
 
+    // Once the object is closed: a key it has twice that the scan did not
+    // cover, or nullopt.
+    std::optional<std::string_view> unscanned_duplicate() const {
+      const std::vector<std::string_view>& all = parser_.keys_;
+      if (all.size() - first_ <= kKeysScanned) return std::nullopt;
+      std::vector<std::string_view> sorted(all.begin() + static_cast<std::ptrdiff_t>(first_),
+                                           all.end());
+      std::sort(sorted.begin(), sorted.end());
+      const auto twice = std::adjacent_find(sorted.begin(), sorted.end());
+      if (twice == sorted.end()) return std::nullopt;
+      return *twice;
+    }
+
    private:
     JsonBodyParser& parser_;
     const size_t first_;  // this object's keys are keys_[first_..]
-    std::unique_ptr<std::unordered_set<std::string_view>> set_;
     std::string_view last_;
   };
+
+  bool duplicate_key(std::string_view key) {
+    return fail(fmt::format("the body has the key \"{}\" twice in one object",
+                            printable_ascii(key.substr(0, 64))));
+  }
 
   JsonBody& body_;
   const std::string_view text_;
   size_t at_ = 0;
   std::optional<ApiError> error_;
-  std::vector<std::string_view> keys_;    // the open objects' keys, innermost last
+  // The open objects' keys, innermost last: this thread's scratch vector,
+  // which keeps its capacity from one body to the next (a parse runs to its
+  // end before another starts on the same thread).
+  std::vector<std::string_view>& keys_;
   std::deque<std::string> decoded_keys_;  // keys that had escapes (stable addresses)
 };
 
@@ -560,6 +580,7 @@ std::string FieldReader::required_id(std::string_view name, size_t max_length) {
       id = body_.string_value(*member);
     } else if (member->kind == JsonBody::Kind::kInteger) {
       id = body_.text().substr(member->begin, member->end - member->begin);
+      if (id == "-0") id = "0";  // the one integer with two spellings
     }
   }
   if (id.empty()) {

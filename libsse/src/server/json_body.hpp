@@ -62,8 +62,8 @@ Result<JsonBody, ApiError> read_json_object(std::string_view content_type, std::
 // Parses `text` as one JSON object (400 on anything else): valid UTF-8, at
 // most 32 levels deep, no key twice in one object, no integer outside
 // [-2^63, 2^64-1], no number beyond a double's range, no lone surrogate
-// escape. Linear in the size of `text` (expected: large objects' keys are
-// checked for duplicates with a hash set).
+// escape. O(n log n) in the size of `text` whatever it holds (the keys of
+// a large object are sorted to find duplicates).
 Result<JsonBody, ApiError> parse_json_object(std::string text);
 
 // Typed reads of a body's fields. Each read returns the field's value, or an
@@ -88,8 +88,8 @@ class FieldReader {
   // A string of at most `max_length` bytes, or nullopt when missing.
   std::optional<std::string> optional_string(std::string_view name,
                                              size_t max_length = kDefaultMaxLength);
-  // A non-empty string or an integer (not a boolean), as text (the integer's
-  // digits as sent).
+  // A non-empty string or an integer (not a boolean), as text (an integer
+  // as its digits were sent; -0 as 0).
   std::string required_id(std::string_view name, size_t max_length);
   // An integer in [0, 2^63), or nullopt when missing.
   std::optional<int64_t> optional_non_negative_integer(std::string_view name);

@@ -39,8 +39,10 @@ bool apply_cors(Exchange& ex) {
 class PathRoutes {
  public:
   void add(const Route* route) {
-    // build_route_table() gives no path more (checked there).
-    if (count_ < routes_.size()) routes_[count_++] = route;
+    if (count_ == routes_.size()) {
+      throw std::logic_error("more routes match one path than PathRoutes holds");
+    }
+    routes_[count_++] = route;
   }
   const Route* const* begin() const { return routes_.data(); }
   const Route* const* end() const { return routes_.data() + count_; }
@@ -97,9 +99,6 @@ void dispatch(const RouteTable& routes, Exchange& ex) {
   const bool head = method == "HEAD";
 
   PathRoutes on_path;
-  for (const Route& route : routes) {
-    if (path_matches(route, ex.path())) on_path.add(&route);
-  }
   auto allow = [&] {
     std::string list = "OPTIONS";
     for (const Route* r : on_path) {
@@ -109,6 +108,9 @@ void dispatch(const RouteTable& routes, Exchange& ex) {
     return list;
   };
   try {
+    for (const Route& route : routes) {
+      if (path_matches(route, ex.path())) on_path.add(&route);
+    }
     // RFC 3986 2.1: a '%' not followed by two hex digits is not a URI; read
     // as no query at all, a token or a filter in it would vanish unnoticed.
     if (ex.query_malformed()) {
