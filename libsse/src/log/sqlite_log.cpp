@@ -3,9 +3,11 @@
 #include <filesystem>
 
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 namespace sse {
 namespace {
@@ -34,7 +36,7 @@ Session open_session(const std::string& path) {
 
 }  // namespace
 
-// The columns of a batch or page of rows, bound in bulk.
+// The columns of a page of rows, read in bulk.
 struct SqliteEventLog::Rows {
   std::vector<Poco::Int64> id;
   std::vector<int> channel;
@@ -42,14 +44,32 @@ struct SqliteEventLog::Rows {
   std::vector<Poco::Int64> time_ms;
 };
 
+namespace {
+
+struct FinalizeStatement {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using PreparedStatement = std::unique_ptr<sqlite3_stmt, FinalizeStatement>;
+
+}  // namespace
+
 struct SqliteEventLog::Impl {
   explicit Impl(const std::string& db_path)
       : path(db_path), writer(open_session(db_path)), reader(open_session(db_path)) {}
   std::string path;
-  Session writer;  // the writer thread's (and prune's, under prune_mu)
+  Session writer;  // the writer thread's (and prune's), under writer_mu
   std::mutex writer_mu;
   mutable Session reader;
   mutable std::mutex reader_mu;
+  // The commit's statements, prepared once on the writer connection through
+  // the C API (Poco::Data would parse them again on every commit). Used under
+  // writer_mu; declared after the sessions so they are finalized before the
+  // connection closes.
+  sqlite3* db = nullptr;  // the writer session's handle
+  PreparedStatement begin, insert, trim, commit;
+
+  // Prepares the commit's statements; the schema must exist.
+  Status prepare_writer();
 };
 
 namespace {
@@ -109,7 +129,65 @@ Bounds read_bounds(Session& s) {
   return bounds;
 }
 
+// BEGIN DEFERRED is what Poco's Session::begin() ran: the locking stays as it was.
+constexpr const char* kBeginSql = "BEGIN DEFERRED";
+constexpr const char* kInsertSql =
+    "INSERT INTO events (id, channel, type, data, user_id, room, entity_type, time_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+constexpr const char* kTrimSql = "DELETE FROM events WHERE id < ?1";
+constexpr const char* kCommitSql = "COMMIT";
+
+Status prepare(sqlite3* db, const char* sql, PreparedStatement& out) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  out.reset(stmt);
+  if (rc != SQLITE_OK) {
+    return Error::corruption(fmt::format("cannot prepare '{}': {}", sql, sqlite3_errmsg(db)));
+  }
+  return {};
+}
+
+// Steps a statement that returns no rows and resets it for its next use.
+Status step_done(sqlite3* db, sqlite3_stmt* stmt) {
+  const int rc = sqlite3_step(stmt);
+  Status status;
+  if (rc != SQLITE_DONE) {
+    status = Error::io_error(
+        fmt::format("the event log could not store the event: {}", sqlite3_errmsg(db)));
+  }
+  sqlite3_reset(stmt);
+  return status;
+}
+
+// The sealed event's strings are bound in place (SQLITE_STATIC), not copied:
+// the event outlives the step, and insert_events clears the bindings before
+// it lets the events go.
+void bind_text(sqlite3_stmt* stmt, int index, const std::string& text) {
+  sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+Status insert_event(sqlite3* db, sqlite3_stmt* insert, const Event& e) {
+  sqlite3_bind_int64(insert, 1, static_cast<sqlite3_int64>(e.id));
+  sqlite3_bind_int(insert, 2, static_cast<int>(e.channel));
+  bind_text(insert, 3, e.type);
+  bind_text(insert, 4, e.data);
+  bind_text(insert, 5, e.audience.user_id);
+  bind_text(insert, 6, e.audience.room);
+  bind_text(insert, 7, e.audience.entity_type);
+  sqlite3_bind_int64(insert, 8, e.time_ms);
+  return step_done(db, insert);
+}
+
 }  // namespace
+
+Status SqliteEventLog::Impl::prepare_writer() {
+  db = Poco::Data::SQLite::Utility::dbHandle(writer);
+  for (auto [sql, stmt] : {std::pair{kBeginSql, &begin}, std::pair{kInsertSql, &insert},
+                           std::pair{kTrimSql, &trim}, std::pair{kCommitSql, &commit}}) {
+    if (Status ok = prepare(db, sql, *stmt); !ok) return ok;
+  }
+  return {};
+}
 
 Result<std::unique_ptr<SqliteEventLog>> SqliteEventLog::open(SqliteLogOptions options,
                                                              const Clock& clock) {
@@ -127,6 +205,9 @@ Result<std::unique_ptr<SqliteEventLog>> SqliteEventLog::open(SqliteLogOptions op
     if (Status ok = check_file(impl->writer, path); !ok) return ok.error();
     create_schema(impl->writer);
     impl->writer << synchronous_pragma(options.sync), now;
+    if (Status ok = impl->prepare_writer(); !ok) {
+      return ok.error().with_context(fmt::format("history.path: '{}'", path));
+    }
     const Bounds bounds = read_bounds(impl->writer);
     auto log = std::unique_ptr<SqliteEventLog>(
         new SqliteEventLog(std::move(impl), std::move(options), clock));
@@ -157,67 +238,55 @@ void SqliteEventLog::append(const EventDraft& draft, AppendCallback done) {
   batcher_.append(draft, std::move(done));
 }
 
-// Seals each draft (a draft that fails, or throws, gets its error and no id)
-// and lays the sealed events out as columns.
-std::vector<Result<EventPtr>> SqliteEventLog::seal_batch(const AppendBatcher::Batch& batch,
-                                                         Rows& rows) const {
+// Seals each draft (a draft that fails, or throws, gets its error and no id).
+std::vector<Result<EventPtr>> SqliteEventLog::seal_batch(const AppendBatcher::Batch& batch) const {
   const int64_t now_ms = clock_.now_ms();
   std::vector<Result<EventPtr>> sealed;
   sealed.reserve(batch.size());
   EventId next = head_.load() + 1;
   for (const AppendBatcher::Pending& p : batch) {
-    Result<EventPtr> event = seal_event(p.draft, next, now_ms);
-    if (event) {
-      const Event& e = **event;
-      rows.id.push_back(static_cast<Poco::Int64>(e.id));
-      rows.channel.push_back(static_cast<int>(e.channel));
-      rows.type.push_back(e.type);
-      rows.data.push_back(e.data);
-      rows.user_id.push_back(e.audience.user_id);
-      rows.room.push_back(e.audience.room);
-      rows.entity_type.push_back(e.audience.entity_type);
-      rows.time_ms.push_back(e.time_ms);
-      ++next;
-    }
-    sealed.push_back(std::move(event));
+    sealed.push_back(seal_event(p.draft, next, now_ms));
+    if (sealed.back()) ++next;
   }
   return sealed;
 }
 
-// Inserts the rows in one transaction, with the count bound applied in the
-// same transaction; updates head/size/first under the writer lock. Nothing
-// changes when it fails.
-Status SqliteEventLog::insert_rows(Rows& rows) {
-  if (rows.id.empty()) return {};
+// Inserts the sealed events in one transaction, with the count bound applied
+// in the same transaction; updates head/size/first under the writer lock.
+// Nothing changes when it fails.
+Status SqliteEventLog::insert_events(const std::vector<Result<EventPtr>>& sealed) {
+  const Event* front = nullptr;
+  const Event* back = nullptr;
+  for (const Result<EventPtr>& event : sealed) {
+    if (!event) continue;
+    if (!front) front = event->get();
+    back = event->get();
+  }
+  if (!back) return {};
   std::lock_guard lock(impl_->writer_mu);
-  Session& s = impl_->writer;
-  const EventId head = static_cast<EventId>(rows.id.back());
+  Impl& w = *impl_;
+  const EventId head = back->id;
   const size_t max_events = std::max<size_t>(options_.retention.max_events, 1);
-  const EventId first = first_id_.load() == head_.load() + 1 ? static_cast<EventId>(rows.id.front())
-                                                             : first_id_.load();
+  const EventId first = first_id_.load() == head_.load() + 1 ? front->id : first_id_.load();
   // Ids held are consecutive (a failed commit uses none up), so the count is
   // arithmetic; the bound is enforced with a little slack to batch deletes.
   const size_t slack = max_events / 100;
   const bool trim = head - first + 1 > max_events + slack;
   const EventId keep_from = trim ? head - max_events + 1 : first;
-  try {
-    s.begin();
-    s << "INSERT INTO events (id, channel, type, data, user_id, room, entity_type, time_ms)"
-         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        use(rows.id), use(rows.channel), use(rows.type), use(rows.data), use(rows.user_id),
-        use(rows.room), use(rows.entity_type), use(rows.time_ms), now;
-    if (trim) {
-      Poco::Int64 below = static_cast<Poco::Int64>(keep_from);
-      s << "DELETE FROM events WHERE id < ?", use(below), now;
-    }
-    s.commit();
-  } catch (const Poco::Exception& e) {
-    try {
-      s.rollback();
-    } catch (...) {
-    }
-    return Error::io_error(
-        fmt::format("the event log could not store the event: {}", e.displayText()));
+  Status stored = step_done(w.db, w.begin.get());
+  for (size_t i = 0; stored && i < sealed.size(); ++i) {
+    if (sealed[i]) stored = insert_event(w.db, w.insert.get(), **sealed[i]);
+  }
+  sqlite3_clear_bindings(w.insert.get());
+  if (stored && trim) {
+    sqlite3_bind_int64(w.trim.get(), 1, static_cast<sqlite3_int64>(keep_from));
+    stored = step_done(w.db, w.trim.get());
+  }
+  if (stored) stored = step_done(w.db, w.commit.get());
+  if (!stored) {
+    // Some errors (a full disk, an I/O error) end the transaction themselves.
+    if (!sqlite3_get_autocommit(w.db)) sqlite3_exec(w.db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return stored;
   }
   first_id_ = keep_from;
   head_ = head;
@@ -226,9 +295,8 @@ Status SqliteEventLog::insert_rows(Rows& rows) {
 }
 
 void SqliteEventLog::commit(AppendBatcher::Batch& batch) {
-  Rows rows;
-  std::vector<Result<EventPtr>> sealed = seal_batch(batch, rows);
-  const Status stored = insert_rows(rows);
+  std::vector<Result<EventPtr>> sealed = seal_batch(batch);
+  const Status stored = insert_events(sealed);
   // Callbacks in id order, after the commit.
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!stored && sealed[i]) {

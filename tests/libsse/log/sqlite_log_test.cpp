@@ -2,9 +2,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <random>
 #include <thread>
 
+#include <sqlite3.h>
 #include <catch2/catch.hpp>
 
 #include "log_test_support.hpp"
@@ -123,6 +125,71 @@ TEST_CASE("sqlite log: concurrent appends are group-committed in id order", "[lo
   REQUIRE(order.size() == 1000);
   for (size_t i = 0; i < order.size(); ++i) REQUIRE(order[i] == i + 1);
   CHECK(replay_ok(*log, 0, 1000, nullptr, 2000).events.size() == 1000);
+}
+
+TEST_CASE("sqlite log: drafts that cannot go on the wire fail alone and use no id",
+          "[log][sqlite]") {
+  TempDb db;
+  ManualClock clock;
+  auto log = open_log(db.path, clock);
+  // Queued without waiting, so most land in one commit with the good drafts.
+  std::vector<std::future<Result<EventPtr>>> results;
+  for (int i = 0; i < 6; ++i) {
+    EventDraft draft = chat_draft("r", "m" + std::to_string(i));
+    if (i % 2) draft.type = "two\nlines";
+    auto outcome = std::make_shared<std::promise<Result<EventPtr>>>();
+    results.push_back(outcome->get_future());
+    log->append(draft, [outcome](Result<EventPtr> r) { outcome->set_value(std::move(r)); });
+  }
+  std::vector<EventId> ids;
+  for (size_t i = 0; i < results.size(); ++i) {
+    Result<EventPtr> r = results[i].get();
+    if (i % 2) {
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.error().is_invalid_argument());
+    } else {
+      REQUIRE(r.ok());
+      ids.push_back((*r)->id);
+    }
+  }
+  CHECK(ids == std::vector<EventId>{1, 2, 3});
+  CHECK(log->head() == 3);
+  auto page = replay_ok(*log, 0, 3, nullptr, 10);
+  REQUIRE(ids_of(page) == std::vector<EventId>{1, 2, 3});
+  CHECK(page.events[2]->data == "{\"id\":\"3\",\"message\":\"m4\"}");
+}
+
+TEST_CASE("sqlite log: a commit that fails answers io_error, changes nothing and is rolled back",
+          "[log][sqlite]") {
+  TempDb db;
+  ManualClock clock;
+  auto log = open_log(db.path, clock);
+  REQUIRE(append_and_wait(*log, chat_draft("r", "kept")).ok());
+  sqlite3* other = nullptr;
+  REQUIRE(sqlite3_open(db.path.c_str(), &other) == SQLITE_OK);
+  const auto exec = [other](const char* sql) {
+    char* message = nullptr;
+    const int rc = sqlite3_exec(other, sql, nullptr, nullptr, &message);
+    INFO(sql << ": " << (message ? message : ""));
+    sqlite3_free(message);
+    return rc;
+  };
+  // Another connection takes the table away under the writer's prepared INSERT.
+  REQUIRE(exec("ALTER TABLE events RENAME TO moved") == SQLITE_OK);
+  auto failed = append_and_wait(*log, chat_draft("r", "lost"));
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.error().is_io_error());
+  CHECK(log->head() == 1);
+  CHECK(log->size() == 1);
+  // Once it is back, the next commit works: the failed one left no transaction open.
+  REQUIRE(exec("ALTER TABLE moved RENAME TO events") == SQLITE_OK);
+  sqlite3_close(other);
+  auto next = append_and_wait(*log, chat_draft("r", "next"));
+  REQUIRE(next.ok());
+  CHECK((*next)->id == 2);
+  auto page = replay_ok(*log, 0, 2, nullptr, 10);
+  REQUIRE(ids_of(page) == std::vector<EventId>{1, 2});
+  CHECK(page.events[1]->data == "{\"id\":\"2\",\"message\":\"next\"}");
 }
 
 TEST_CASE("sqlite log: a damaged or foreign file is an error, never an empty log",

@@ -40,16 +40,23 @@ class AppendBatcher {
   }
 
   // Queues an append; once stop() has begun, `done` gets unavailable at once.
+  // The rvalue overload takes the draft over instead of copying it.
   void append(const EventDraft& draft, AppendCallback done) {
-    {
-      std::lock_guard lock(mu_);
-      if (!stopping_) {
-        pending_.push_back({draft, std::move(done)});
-        cv_.notify_one();
-        return;
-      }
+    append(EventDraft(draft), std::move(done));
+  }
+  void append(EventDraft&& draft, AppendCallback done) {
+    std::unique_lock lock(mu_);
+    if (stopping_) {
+      lock.unlock();
+      done(Error::unavailable("the event log is closed"));
+      return;
     }
-    done(Error::unavailable("the event log is closed"));
+    // The writer waits only on an empty queue: while it is not empty, the
+    // append that filled it has woken the writer (or the writer is busy).
+    const bool wake = pending_.empty();
+    pending_.push_back({std::move(draft), std::move(done)});
+    lock.unlock();
+    if (wake) cv_.notify_one();
   }
 
   // Writes what is queued, then ends the thread. Idempotent.
@@ -72,10 +79,13 @@ class AppendBatcher {
     for (;;) {
       cv_.wait_until(lock, next_tick, [this] { return stopping_ || !pending_.empty(); });
       if (pending_.empty() && stopping_) return;
-      const size_t take = std::min(pending_.size(), max_batch_);
-      batch.assign(std::make_move_iterator(pending_.begin()),
-                   std::make_move_iterator(pending_.begin() + static_cast<long>(take)));
-      pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(take));
+      if (pending_.size() <= max_batch_) {
+        batch.swap(pending_);  // the emptied batch's storage queues the next appends
+      } else {
+        const auto end = pending_.begin() + static_cast<long>(max_batch_);
+        batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(end));
+        pending_.erase(pending_.begin(), end);
+      }
       lock.unlock();
       if (!batch.empty()) write_(batch);
       batch.clear();

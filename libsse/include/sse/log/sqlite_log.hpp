@@ -1,6 +1,7 @@
 #pragma once
 
-// The durable event log: SQLite in WAL mode (Poco::Data::SQLite).
+// The durable event log: SQLite in WAL mode (Poco::Data::SQLite; the writer's
+// commit runs statements prepared once, through SQLite's C API).
 //
 // Appends are group-committed: a writer thread takes every append waiting at
 // that moment, assigns their ids, inserts them in one transaction and only
@@ -57,8 +58,8 @@ class SqliteEventLog final : public EventLog {
   struct Rows;
   SqliteEventLog(std::unique_ptr<Impl> impl, SqliteLogOptions options, const Clock& clock);
   void commit(AppendBatcher::Batch& batch);
-  std::vector<Result<EventPtr>> seal_batch(const AppendBatcher::Batch& batch, Rows& rows) const;
-  Status insert_rows(Rows& rows);
+  std::vector<Result<EventPtr>> seal_batch(const AppendBatcher::Batch& batch) const;
+  Status insert_events(const std::vector<Result<EventPtr>>& sealed);
   // replay() without the error handling: throws Poco's exceptions.
   ReplayPage read_page(EventId after, EventId up_to, const EventFilter& filter,
                        size_t max_events) const;
