@@ -1,11 +1,10 @@
 #include "sse/event/payloads.hpp"
 
-#include <charconv>
-
 #include <fmt/format.h>
 
 #include "sse/api/contract.hpp"
 #include "sse/util/json.hpp"
+#include "sse/util/parse.hpp"
 #include "sse/util/time_format.hpp"
 #include "sse/wire/encoder.hpp"
 
@@ -38,9 +37,7 @@ class PayloadWriter {
   }
   PayloadWriter& id(EventId id) {
     key("id").out_.push_back('"');
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, id).ptr;
-    out_.append(digits, end);
+    append_uint64(out_, id);
     out_.push_back('"');
     return *this;
   }

@@ -1,8 +1,9 @@
 #include "http/response.hpp"
 
-#include <charconv>
 #include <cstdint>
 #include <ctime>
+
+#include "sse/util/parse.hpp"
 
 namespace sse::http {
 
@@ -66,15 +67,11 @@ std::string_view http_date_now() {
 
 std::string serialize(int status, const Headers& headers, std::string_view content_type,
                       std::string_view body, const Framing& framing) {
-  char number[24];
-  auto decimal = [&](uint64_t value) {
-    const auto end = std::to_chars(number, number + sizeof number, value).ptr;
-    return std::string_view(number, static_cast<size_t>(end - number));
-  };
   std::string out;
   out.reserve(160 + content_type.size() + body.size());
-  out.append("HTTP/1.1 ").append(decimal(static_cast<uint64_t>(status))).append(" ");
-  out.append(reason_phrase(status)).append("\r\nDate: ").append(http_date_now());
+  out.append("HTTP/1.1 ");
+  append_uint64(out, static_cast<uint64_t>(status));
+  out.append(" ").append(reason_phrase(status)).append("\r\nDate: ").append(http_date_now());
   out.append("\r\nServer: sse-server\r\n");
   for (const auto& [name, value] : headers) {
     out.append(name).append(": ").append(value).append("\r\n");
@@ -82,7 +79,9 @@ std::string serialize(int status, const Headers& headers, std::string_view conte
   if (!content_type.empty()) out.append("Content-Type: ").append(content_type).append("\r\n");
   // RFC 9110 8.6: never on a 204.
   if (!framing.open_ended && status != 204) {
-    out.append("Content-Length: ").append(decimal(body.size())).append("\r\n");
+    out.append("Content-Length: ");
+    append_uint64(out, body.size());
+    out.append("\r\n");
   }
   if (!framing.keep_alive) {
     out.append("Connection: close\r\n");

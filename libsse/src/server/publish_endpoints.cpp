@@ -2,8 +2,6 @@
 // read the JSON body, build a draft, publish, answer 202 {id, delivered}) and
 // differ only by the function that turns a body into an event draft.
 
-#include <charconv>
-
 #include <fmt/format.h>
 
 #include "server/json_body.hpp"
@@ -11,6 +9,7 @@
 #include "server/server_context.hpp"
 #include "sse/api/contract.hpp"
 #include "sse/event/payloads.hpp"
+#include "sse/util/parse.hpp"
 #include "sse/util/time_format.hpp"
 
 namespace sse {
@@ -117,11 +116,10 @@ Draft build_maintenance(FieldReader& fields, const Identity& who, const ServerCo
 
 // 202's body: {"id":"<id>","delivered":<n>}.
 std::string accepted_body(EventId id, size_t delivered) {
-  char digits[24];
   std::string body = R"({"id":")";
-  body.append(digits, std::to_chars(digits, digits + sizeof digits, id).ptr);
+  append_uint64(body, id);
   body.append(R"(","delivered":)");
-  body.append(digits, std::to_chars(digits, digits + sizeof digits, delivered).ptr);
+  append_uint64(body, delivered);
   body.push_back('}');
   return body;
 }
