@@ -2,14 +2,15 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 
 #include "sse/auth/demo_token.hpp"
+#include "sse/util/ascii.hpp"
 
 namespace sse {
 namespace {
@@ -26,25 +27,13 @@ std::string_view trim_http_whitespace(std::string_view text) {
   return text;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 std::atomic<uint64_t> next_generation{1};
-
-// Looks a token up without copying it into a std::string first.
-struct TokenHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view token) const { return std::hash<std::string_view>{}(token); }
-};
 
 // The tokens this thread saw pass, for one authenticator at a time.
 struct Remembered {
   uint64_t generation = 0;
-  std::unordered_map<std::string, Identity, TokenHash, std::equal_to<>> identities;
+  std::unordered_map<std::string, std::shared_ptr<const Identity>, StringViewHash, std::equal_to<>>
+      identities;
 };
 
 Remembered& remembered_for(uint64_t generation) {
@@ -65,20 +54,27 @@ Authenticator::Authenticator(AuthOptions settings, const Clock& clock)
       generation_(next_generation.fetch_add(1)) {}
 
 Result<Identity> Authenticator::authenticate(std::string_view token) const {
+  auto shared = authenticate_shared(token);
+  if (!shared) return shared.error();
+  return **shared;
+}
+
+Result<std::shared_ptr<const Identity>> Authenticator::authenticate_shared(
+    std::string_view token) const {
   if (token.empty()) return Error::unauthenticated("missing token");
   if (token.size() > kMaxTokenBytes) return Error::unauthenticated("token too long");
   Remembered& remembered = remembered_for(generation_);
   if (auto it = remembered.identities.find(token); it != remembered.identities.end()) {
-    const Identity& known = it->second;
-    if (!known.expires_at_ms || clock_.now_ms() < *known.expires_at_ms) return known;
+    const Identity& known = *it->second;
+    if (!known.expires_at_ms || clock_.now_ms() < *known.expires_at_ms) return it->second;
     remembered.identities.erase(it);  // expired: verify() says so, with its message
   }
   auto identity = verify(token);
-  if (identity) {
-    if (remembered.identities.size() >= kRememberedPerThread) remembered.identities.clear();
-    remembered.identities.emplace(std::string(token), *identity);
-  }
-  return identity;
+  if (!identity) return identity.error();
+  auto shared = std::make_shared<const Identity>(std::move(*identity));
+  if (remembered.identities.size() >= kRememberedPerThread) remembered.identities.clear();
+  remembered.identities.emplace(std::string(token), shared);
+  return shared;
 }
 
 Result<Identity> Authenticator::verify(std::string_view token) const {
@@ -90,16 +86,16 @@ Result<Identity> Authenticator::verify(std::string_view token) const {
   return decode_demo_token(token);
 }
 
-std::optional<std::string> bearer_token(std::string_view authorization_header) {
+std::optional<std::string_view> bearer_token(std::string_view authorization_header) {
   constexpr std::string_view kScheme = "Bearer";
   const std::string_view header = trim_http_whitespace(authorization_header);
-  if (header.size() < kScheme.size() || !iequals(header.substr(0, kScheme.size()), kScheme)) {
+  if (header.size() < kScheme.size() || !ascii_iequals(header.substr(0, kScheme.size()), kScheme)) {
     return std::nullopt;
   }
   const std::string_view rest = header.substr(kScheme.size());
   // RFC 6750 2.1: "Bearer" 1*SP b64token; "Bearerabc" is another scheme.
   if (!rest.empty() && !is_http_whitespace(rest.front())) return std::nullopt;
-  return std::string(trim_http_whitespace(rest));
+  return trim_http_whitespace(rest);
 }
 
 }  // namespace sse

@@ -1,6 +1,8 @@
 #include "sse/event/event.hpp"
 
 #include <array>
+#include <charconv>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -11,6 +13,17 @@ namespace {
 
 constexpr std::array<std::string_view, kChannelCount> kChannelNames = {"notifications", "realtime",
                                                                        "chat", "status"};
+
+// Encodes the wire bytes of an event whose other fields are set.
+Result<EventPtr> with_wire(std::shared_ptr<Event> event) {
+  char digits[20];  // 2^64 - 1 has 20
+  const std::string_view id_text(digits,
+                                 std::to_chars(digits, std::end(digits), event->id).ptr - digits);
+  // append_event reserves the exact size: one allocation.
+  Status encoded = wire::append_event(event->wire, {id_text, event->type, event->data});
+  if (!encoded) return encoded.error();
+  return EventPtr(std::move(event));
+}
 
 }  // namespace
 
@@ -36,21 +49,23 @@ Result<EventPtr> restore_event(EventId id, Channel channel, std::string type, st
   event->data = std::move(data);
   event->audience = std::move(audience);
   event->time_ms = time_ms;
-  const std::string id_text = std::to_string(id);
-  event->wire.reserve(event->data.size() + event->type.size() + 40);
-  Status encoded = wire::append_event(event->wire, {id_text, event->type, event->data});
-  if (!encoded) return encoded.error();
-  return EventPtr(std::move(event));
+  return with_wire(std::move(event));
 }
 
 Result<EventPtr> seal_event(const EventDraft& draft, EventId id, int64_t time_ms) {
-  std::string data = "{}";
+  // Filled in place: the draft's fields are copied once, the payload not at all.
+  auto event = std::make_shared<Event>();
   try {
-    if (draft.render_data) data = draft.render_data(id, time_ms);
+    event->data = draft.render_data ? draft.render_data(id, time_ms) : "{}";
   } catch (const std::exception& e) {
     return Error::internal(fmt::format("the event could not be rendered: {}", e.what()));
   }
-  return restore_event(id, draft.channel, draft.type, std::move(data), draft.audience, time_ms);
+  event->id = id;
+  event->channel = draft.channel;
+  event->type = draft.type;
+  event->audience = draft.audience;
+  event->time_ms = time_ms;
+  return with_wire(std::move(event));
 }
 
 }  // namespace sse

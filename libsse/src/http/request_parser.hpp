@@ -16,10 +16,12 @@
 // first byte past it (before the line ends). Each byte is looked at once; a
 // head trickled one byte per feed() costs what it costs in one piece.
 //
-// Not thread-safe; one parser per connection. Copyable (it owns no resource).
+// Not thread-safe; one parser per connection. Move-only: its head may be
+// shared with the handler of the request it belongs to (share_head()).
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,6 +87,10 @@ class RequestParser {
   static constexpr size_t kMaxMethodBytes = 32;
 
   explicit RequestParser(ParseLimits limits = {});
+  RequestParser(RequestParser&&) noexcept = default;
+  RequestParser& operator=(RequestParser&&) noexcept = default;
+  RequestParser(const RequestParser&) = delete;
+  RequestParser& operator=(const RequestParser&) = delete;
 
   enum class State { kHead, kBody, kComplete, kError };
 
@@ -101,7 +107,14 @@ class RequestParser {
   bool head_complete() const { return state_ == State::kBody || state_ == State::kComplete; }
   // Valid once head_complete(), until reset(); before that, its fields are
   // unspecified (slots are reused across requests).
-  const RequestHead& head() const { return head_; }
+  const RequestHead& head() const { return *head_; }
+  // The same head, for a handler that reads it while (or after) the
+  // connection moves on: once head_complete(), the parser does not write
+  // into it again. reset() gives the next request storage of its own while
+  // a pointer is still held elsewhere, and reuses this one (with its
+  // capacity: no allocation per request) when none is. Thread-safe to hold
+  // and read on any thread.
+  std::shared_ptr<const RequestHead> share_head() const { return head_; }
   // The decoded body (chunked: the data only). Complete at kComplete; while
   // kBody, what has arrived so far.
   const std::string& body() const { return body_; }
@@ -118,7 +131,8 @@ class RequestParser {
   // non-zero means "body shorter than declared".
   uint64_t body_bytes_expected() const;
   // Ready for the next request on the same connection. Keeps the limits and
-  // the capacity of the strings it filled (not of a body taken away).
+  // the capacity of the strings it filled (not of a body taken away, nor of
+  // a head still shared).
   void reset();
 
  private:
@@ -181,7 +195,7 @@ class RequestParser {
   uint64_t chunk_size_ = 0;
   int chunk_digits_ = 0;
   size_t extension_bytes_ = 0;
-  RequestHead head_;
+  std::shared_ptr<RequestHead> head_;  // null only in a moved-from parser, until reset()
   std::string body_;
   ParseError error_;
 };

@@ -65,14 +65,34 @@ std::string_view http_date_now() {
   return text;
 }
 
+namespace {
+
+// "HTTP/1.1 <status> <reason>\r\nDate: <now>\r\nServer: sse-server\r\n", the
+// start of every response: cached per thread for the last status and second
+// (most answers in a row have the same status).
+std::string_view response_start(int status) {
+  thread_local int cached_status = 0;
+  thread_local std::time_t cached_second = 0;
+  thread_local std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (status != cached_status || now != cached_second) {
+    text.assign("HTTP/1.1 ");
+    append_uint64(text, static_cast<uint64_t>(status));
+    text.append(" ").append(reason_phrase(status)).append("\r\nDate: ").append(http_date_now());
+    text.append("\r\nServer: sse-server\r\n");
+    cached_status = status;
+    cached_second = now;
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string serialize(int status, const Headers& headers, std::string_view content_type,
                       std::string_view body, const Framing& framing) {
   std::string out;
   out.reserve(160 + content_type.size() + body.size());
-  out.append("HTTP/1.1 ");
-  append_uint64(out, static_cast<uint64_t>(status));
-  out.append(" ").append(reason_phrase(status)).append("\r\nDate: ").append(http_date_now());
-  out.append("\r\nServer: sse-server\r\n");
+  out.append(response_start(status));
   for (const auto& [name, value] : headers) {
     out.append(name).append(": ").append(value).append("\r\n");
   }

@@ -1,6 +1,7 @@
 #include "hub/stream_registry.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "sse/wire/encoder.hpp"
 
@@ -8,7 +9,10 @@ namespace sse::detail {
 
 StreamRegistry::StreamRegistry(std::vector<WriterLoop*> loops, EventId routed_up_to,
                                StreamId first_id)
-    : loops_(std::move(loops)), routed_up_to_(routed_up_to), next_id_(first_id) {}
+    : loops_(std::move(loops)),
+      targets_(loops_.size()),
+      routed_up_to_(routed_up_to),
+      next_id_(first_id) {}
 
 Result<StreamRegistry::Added> StreamRegistry::add(StreamRequest request, int64_t now_ms) {
   Added added;
@@ -53,16 +57,19 @@ void StreamRegistry::refuse_new() {
 }
 
 size_t StreamRegistry::route(const EventPtr& event) {
-  std::vector<std::vector<StreamId>> targets(loops_.size());
   std::lock_guard lock(mu_);
-  index_.collect(*event, targets);
+  routed_up_to_ = event->id;
+  if (index_.size() == 0) return 0;  // nobody listens: nothing to collect
+  // Each list leaves with its post, so they are empty here, unless a post
+  // threw last time.
+  for (auto& ids : targets_) ids.clear();
+  index_.collect(*event, targets_);
   size_t delivered = 0;
   for (size_t i = 0; i < loops_.size(); ++i) {
-    if (targets[i].empty()) continue;
-    const size_t count = targets[i].size();
-    if (loops_[i]->post_deliver(event, std::move(targets[i]))) delivered += count;
+    if (targets_[i].empty()) continue;
+    const size_t count = targets_[i].size();
+    if (loops_[i]->post_deliver(event, std::exchange(targets_[i], {}))) delivered += count;
   }
-  routed_up_to_ = event->id;
   return delivered;
 }
 

@@ -118,6 +118,9 @@ class StreamRegistry {
   // By value: a node's address is stable, and the index points into it.
   std::unordered_map<StreamId, Entry> entries_;
   RoutingIndex index_;
+  // route()'s per-loop lists (one per loop), kept so that an event nobody
+  // listens to costs no allocation.
+  std::vector<std::vector<StreamId>> targets_;
   std::array<uint64_t, kChannelCount> open_by_channel_{};
   EventId routed_up_to_ = 0;  // every event up to here went to the live streams open then
   StreamId next_id_ = 1;

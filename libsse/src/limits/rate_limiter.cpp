@@ -25,7 +25,8 @@ RateDecision RateLimiter::try_acquire(std::string_view key) {
   const int64_t now = clock_.steady_ms();
   std::lock_guard lock(mu_);
   if (now >= next_sweep_ms_) forget_full_buckets_locked(now);
-  auto [it, inserted] = buckets_.try_emplace(std::string(key), Bucket{burst_, now});
+  auto it = buckets_.find(key);
+  if (it == buckets_.end()) it = buckets_.emplace(std::string(key), Bucket{burst_, now}).first;
   Bucket& bucket = it->second;
   bucket.tokens = refilled(bucket, now);
   bucket.updated_ms = now;

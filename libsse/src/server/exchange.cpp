@@ -64,24 +64,24 @@ ApiError api_error_for(const Error& error) {
 
 std::shared_ptr<Exchange> Exchange::make(HttpRequest request, ServerContext& context,
                                          Responder respond) {
-  return std::shared_ptr<Exchange>(new Exchange(std::move(request), context, std::move(respond)));
+  // One allocation for the exchange and its reference count.
+  return std::make_shared<Exchange>(MadeByMake{}, std::move(request), context, std::move(respond));
 }
 
-Exchange::Exchange(HttpRequest request, ServerContext& context, Responder respond)
-    : request_(std::move(request)),
-      context_(context),
-      respond_(std::move(respond)),
-      started_(std::chrono::steady_clock::now()) {
-  const std::string& uri = request_.head.target;
+Exchange::Exchange(MadeByMake, HttpRequest request, ServerContext& context, Responder respond)
+    : request_(std::move(request)), context_(context), respond_(std::move(respond)) {
+  // The time is read for the access log's "ms" only.
+  if (context_.config.log.access_log) started_ = std::chrono::steady_clock::now();
+  const std::string& uri = request_.head->target;
   const size_t q = uri.find('?');
   const std::string_view raw_path = std::string_view(uri).substr(0, q);
-  if (raw_path.find('%') == std::string_view::npos) {
-    path_ = raw_path;  // nothing to decode
-  } else {
+  path_ = raw_path;  // nothing to decode, unless there is a '%'
+  if (raw_path.find('%') != std::string_view::npos) {
     try {
-      Poco::URI::decode(std::string(raw_path), path_);
+      Poco::URI::decode(std::string(raw_path), decoded_path_);
+      path_ = decoded_path_;
     } catch (...) {
-      path_ = raw_path;
+      decoded_path_.clear();
     }
   }
   if (q != std::string::npos) {
@@ -101,30 +101,32 @@ std::optional<std::string> Exchange::query(std::string_view name) const {
   return std::nullopt;
 }
 
-Result<Identity, ApiError> Exchange::authenticate() {
-  std::string token;
+Result<std::shared_ptr<const Identity>, ApiError> Exchange::authenticate() {
+  std::string_view token;  // into the header, or into from_query
+  std::optional<std::string> from_query;
   if (auto authorization = header("Authorization")) {
     auto bearer = bearer_token(*authorization);
     if (!bearer) return unauthorized("the Authorization header must be 'Bearer <token>'");
-    token = std::move(*bearer);
-  } else if (auto from_query = query("token")) {
-    token = std::move(*from_query);
+    token = *bearer;
+  } else if ((from_query = query("token"))) {
+    token = *from_query;
   }
   if (token.empty()) {
     return unauthorized("missing token: send 'Authorization: Bearer <token>' or ?token=");
   }
-  auto identity = context_.auth.authenticate(token);
+  auto identity = context_.auth.authenticate_shared(token);
   if (!identity) return unauthorized(identity.message());
   // docs/api.md, "Authentication": 'user' may subscribe and publish; 'admin' more.
-  if (!identity->has_role("user") && !identity->is_admin()) {
+  const Identity& who = **identity;
+  if (!who.has_role("user") && !who.is_admin()) {
     return forbidden("this token has neither the user nor the admin role");
   }
   return std::move(identity).value();
 }
 
-Result<Identity, ApiError> Exchange::authenticate_admin() {
+Result<std::shared_ptr<const Identity>, ApiError> Exchange::authenticate_admin() {
   auto identity = authenticate();
-  if (identity && !identity->is_admin()) return forbidden("this needs the admin role");
+  if (identity && !(*identity)->is_admin()) return forbidden("this needs the admin role");
   return identity;
 }
 
@@ -132,15 +134,16 @@ void Exchange::set_header(std::string name, std::string value) {
   headers_.emplace_back(std::move(name), std::move(value));
 }
 
-void Exchange::answer(int status, std::string_view content_type, std::string_view body) {
+void Exchange::answer(int status, const http::Headers& headers, std::string_view content_type,
+                      std::string_view body) {
   if (answered_) return;
   http::Framing framing;
   // Not during shutdown: the loop closes the connection after this answer.
-  framing.keep_alive = request_.head.keep_alive && context_.ready.load();
-  framing.http10 = request_.head.minor_version == 0;
-  framing.head_only = request_.head.method == "HEAD";
+  framing.keep_alive = request_.head->keep_alive && context_.ready.load();
+  framing.http10 = request_.head->minor_version == 0;
+  framing.head_only = request_.head->method == "HEAD";
   Reply reply;
-  reply.bytes = http::serialize(status, headers_, content_type, body, framing);
+  reply.bytes = http::serialize(status, headers, content_type, body, framing);
   reply.keep_alive = framing.keep_alive;
   reply.status = status;
   answered_ = true;  // after what may throw: a failed answer can still be a 500
@@ -165,8 +168,12 @@ void Exchange::deliver(Reply reply) {
 }
 
 void Exchange::send_text(int status, std::string_view content_type, std::string_view body) {
+  // Every answer but a stream's is no-store, after the handler's headers.
+  // Most have no others: then a list made once serves (no allocation).
+  static const http::Headers kNoStoreOnly = {{"Cache-Control", "no-store"}};
+  if (headers_.empty()) return answer(status, kNoStoreOnly, content_type, body);
   set_header("Cache-Control", "no-store");
-  answer(status, content_type, body);
+  answer(status, headers_, content_type, body);
 }
 
 void Exchange::send_json(int status, std::string_view body) {

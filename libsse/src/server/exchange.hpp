@@ -11,6 +11,7 @@
 // Not thread-safe: one thread at a time owns an exchange. Made by make().
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -53,7 +54,10 @@ std::string error_body(std::string_view code, std::string_view message);
 
 // A complete request, as the edge read it.
 struct HttpRequest {
-  http::RequestHead head;
+  // Shared with the connection's parser, which does not change it (and
+  // reuses its storage for the next request once nothing holds it). Never
+  // null in a request from the edge.
+  std::shared_ptr<const http::RequestHead> head;
   std::string body;
   std::string remote_address;  // "127.0.0.1:53412"
   size_t loop = 0;             // the writer loop the connection lives on
@@ -67,28 +71,85 @@ struct Reply {
   int status = 0;
 };
 
-// Takes the answer to the connection's loop; any thread, exactly once.
-using Responder = std::function<void(Reply)>;
+// Where a Responder takes its answer (the edge: the connection's loop).
+// Called from any thread.
+class AnswerSink {
+ public:
+  // The answer to the request on `connection`.
+  virtual void take_answer(uint64_t connection, Reply reply) = 0;
+  // The request's Responder went without an answer (a handler that lost it).
+  virtual void lost_answer(uint64_t connection) = 0;
+
+ protected:
+  ~AnswerSink() = default;
+};
+
+// Takes the answer to the connection's loop: from any thread, at most once.
+// Move-only, so that it has one owner and costs no allocation: a Responder
+// destroyed without having been called tells its sink, and the connection
+// gets a 500 instead of waiting forever.
+class Responder {
+ public:
+  Responder() = default;
+  Responder(AnswerSink& sink, uint64_t connection) : sink_(&sink), connection_(connection) {}
+  Responder(Responder&& other) noexcept
+      : sink_(std::exchange(other.sink_, nullptr)), connection_(other.connection_) {}
+  Responder& operator=(Responder&& other) noexcept {
+    if (this != &other) {
+      drop();
+      sink_ = std::exchange(other.sink_, nullptr);
+      connection_ = other.connection_;
+    }
+    return *this;
+  }
+  ~Responder() { drop(); }
+
+  // False once called (or moved from).
+  explicit operator bool() const { return sink_ != nullptr; }
+  // Sends the answer; a Responder already called ignores it.
+  void operator()(Reply reply) {
+    if (AnswerSink* sink = std::exchange(sink_, nullptr)) {
+      sink->take_answer(connection_, std::move(reply));
+    }
+  }
+
+ private:
+  void drop() {
+    if (AnswerSink* sink = std::exchange(sink_, nullptr)) sink->lost_answer(connection_);
+  }
+
+  AnswerSink* sink_ = nullptr;
+  uint64_t connection_ = 0;
+};
 
 class Exchange : public std::enable_shared_from_this<Exchange> {
+  struct MadeByMake {
+    explicit MadeByMake() = default;
+  };
+
  public:
   static std::shared_ptr<Exchange> make(HttpRequest request, ServerContext& context,
                                         Responder respond);
+  // For make() only (std::make_shared needs a public constructor).
+  Exchange(MadeByMake, HttpRequest request, ServerContext& context, Responder respond);
+  // path() views the request this exchange holds: it never moves.
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
 
   ServerContext& context() { return context_; }
   const HttpRequest& request() const { return request_; }
-  const std::string& method() const { return request_.head.method; }
-  const std::string& target() const { return request_.head.target; }
+  const std::string& method() const { return request_.head->method; }
+  const std::string& target() const { return request_.head->target; }
   const std::string& body() const { return request_.body; }
   // Moves the body out (body() is empty afterwards): for a handler that keeps it.
   std::string take_body() { return std::move(request_.body); }
   const std::string& remote_address() const { return request_.remote_address; }
   // The first request header of this name (case-insensitive).
   std::optional<std::string_view> header(std::string_view name) const {
-    return request_.head.get(name);
+    return request_.head->get(name);
   }
-  // The decoded path of the target.
-  const std::string& path() const { return path_; }
+  // The decoded path of the target (valid as long as the exchange).
+  std::string_view path() const { return path_; }
 
   // The first value of a query parameter.
   std::optional<std::string> query(std::string_view name) const;
@@ -98,11 +159,12 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   // The caller's identity from "Authorization: Bearer …" or ?token=: 401
   // without a valid token, 403 when it has neither the user nor the admin role.
-  Result<Identity, ApiError> authenticate();
+  // Shared with the authenticator's memory of the token: not copied.
+  Result<std::shared_ptr<const Identity>, ApiError> authenticate();
   // The request carries a token (valid or not).
   bool has_credentials() const { return header("Authorization") || query("token"); }
   // As authenticate(), and 403 unless the identity has the admin role.
-  Result<Identity, ApiError> authenticate_admin();
+  Result<std::shared_ptr<const Identity>, ApiError> authenticate_admin();
 
   // A header for the answer (before it is sent).
   void set_header(std::string name, std::string value);
@@ -125,18 +187,19 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   int status() const { return status_; }
 
  private:
-  Exchange(HttpRequest request, ServerContext& context, Responder respond);
-  void answer(int status, std::string_view content_type, std::string_view body);
+  void answer(int status, const http::Headers& headers, std::string_view content_type,
+              std::string_view body);
   void deliver(Reply reply);  // the access log line, then the Responder
 
   HttpRequest request_;
   ServerContext& context_;
-  std::string path_;
+  std::string_view path_;     // into request_.head->target, or decoded_path_
+  std::string decoded_path_;  // when the target's path has %-escapes
   std::vector<std::pair<std::string, std::string>> query_;
   bool query_malformed_ = false;
   std::vector<std::pair<std::string, std::string>> headers_;  // of the answer
   Responder respond_;
-  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point started_;  // with the access log only
   bool deferred_ = false;
   bool answered_ = false;
   int status_ = 0;

@@ -73,35 +73,30 @@ Rejection rejection_for(int status) {
 }  // namespace
 
 // One loop's share of the edge: its connections and its place on the
-// listening socket. Loop-thread only, apart from the constructor.
-class HttpEdge::Loop final : public LoopGuest {
+// listening socket. Loop-thread only, apart from the constructor and what
+// says "any thread": load(), serving(), post(), unplace() and the
+// AnswerSink calls.
+class HttpEdge::Loop final : public LoopGuest, public AnswerSink {
  public:
-  // Held by every copy of a request's Responder: when the last copy goes
-  // without having been called (a handler that lost its answer), the
-  // connection gets a 500 instead of waiting forever.
-  struct AnswerGuard {
-    AnswerGuard(Loop* owner, uint64_t connection) : loop(owner), id(connection) {}
-    ~AnswerGuard() {
-      if (answered) return;
-      (void)loop->post([owner = loop, connection = id] { owner->unanswered(connection); });
-    }
-    AnswerGuard(const AnswerGuard&) = delete;
-    AnswerGuard& operator=(const AnswerGuard&) = delete;
-    Loop* loop;
-    uint64_t id;
-    std::atomic<bool> answered{false};
-  };
-
   Loop(HttpEdge& edge, WriterLoop& loop, size_t index) : edge_(edge), loop_(loop), index_(index) {
     accept_retry_ms_ = std::clamp<int64_t>(edge.options_.request_timeout.count() / 10, 5, 250);
   }
 
+  // Becomes the loop's guest: from here on it serves what place() gives it.
   void attach() {
     loop_.set_guest(this);
-    resume_accepting();
+    serving_.store(true, std::memory_order_release);
   }
+  // Watches the listening socket; every loop has attached by then.
+  void start_accepting() { resume_accepting(); }
   void stop_accepting();
+  // Any thread; false once the loop has stopped.
   bool post(std::function<void()> task) { return loop_.post_task(std::move(task)); }
+  // What this loop carries: its HTTP connections (counted from the accept
+  // that placed them here) and its streams. Any thread.
+  size_t load() const { return placed_.load(std::memory_order_relaxed) + loop_.stream_count(); }
+  // Whether place() may give it connections: attached, not draining. Any thread.
+  bool serving() const { return serving_.load(std::memory_order_acquire); }
 
   // LoopGuest
   void on_ready(uint64_t tag, uint32_t events) override;
@@ -110,11 +105,10 @@ class HttpEdge::Loop final : public LoopGuest {
   bool drained() const override { return connections_.empty(); }
   void on_stop() override;
 
-  // A handler's answer, posted back to this loop.
-  void on_reply(uint64_t id, Reply reply);
+  // AnswerSink, for the Responders of this loop's requests.
   // Takes a handler's answer on any thread: kept for write_answered_here()
   // on this loop's thread, posted to the loop from any other.
-  void answer_from_handler(uint64_t id, Reply reply) {
+  void take_answer(uint64_t id, Reply reply) override {
     if (reply.stream == 0 && loop_.on_loop_thread()) {
       answered_here_.emplace_back(id, std::move(reply));
       return;
@@ -122,6 +116,12 @@ class HttpEdge::Loop final : public LoopGuest {
     (void)loop_.post_task(
         [this, id, reply = std::move(reply)]() mutable { on_reply(id, std::move(reply)); });
   }
+  void lost_answer(uint64_t id) override {
+    (void)loop_.post_task([this, id] { unanswered(id); });
+  }
+
+  // A handler's answer, posted back to this loop.
+  void on_reply(uint64_t id, Reply reply);
   // Writes the answers handlers gave on this thread (see dispatch).
   void write_answered_here();
   // A handler dropped its Responder without answering.
@@ -160,7 +160,12 @@ class HttpEdge::Loop final : public LoopGuest {
   void accept_ready();
   void pause_accepting(int64_t until_ms);
   void resume_accepting();
-  void add_connection(int fd);
+  // Hands an accepted socket to the least loaded loop, this one on a tie.
+  void place(SocketFd socket);
+  // Serves a socket place() gave this loop.
+  void add_connection(SocketFd socket);
+  // Forgets a placed connection that will not be served.
+  void unplace();
 
   void read_and_parse(Connection& c);
   // Feeds `bytes` (from c.input when `buffered`); false: stop reading.
@@ -196,6 +201,8 @@ class HttpEdge::Loop final : public LoopGuest {
   std::vector<std::pair<uint64_t, Reply>> answering_;  // write_answered_here()'s batch
   bool writing_answered_ = false;
   std::array<char, kReadChunk> scratch_{};
+  std::atomic<size_t> placed_{0};  // connections place() gave this loop, not yet closed
+  std::atomic<bool> serving_{false};
 };
 
 // Accepting.
@@ -231,7 +238,7 @@ void HttpEdge::Loop::accept_ready() {
     }
     const int fd = ::accept4(edge_.listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
-      add_connection(fd);
+      place(SocketFd(fd));
       continue;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK) return;
@@ -246,17 +253,45 @@ void HttpEdge::Loop::accept_ready() {
   }
 }
 
-void HttpEdge::Loop::add_connection(int fd) {
-  SocketFd socket(fd);
+// One loop wakes for a burst of connects (EPOLLEXCLUSIVE) and accepts all of
+// it; placing each connection by load spreads the burst, and the streams
+// that follow, over every loop.
+void HttpEdge::Loop::place(SocketFd socket) {
+  Loop* target = this;
+  for (const auto& loop : edge_.loops_) {
+    if (loop->serving() && loop->load() < target->load()) target = loop.get();
+  }
+  // Counted from here, so that max_connections covers sockets on their way.
+  edge_.open_.fetch_add(1, std::memory_order_relaxed);
+  target->placed_.fetch_add(1, std::memory_order_relaxed);
+  if (target == this) return add_connection(std::move(socket));
+  auto handed = std::make_shared<SocketFd>(std::move(socket));
+  if (target->post([target, handed] { target->add_connection(std::move(*handed)); })) return;
+  // That loop stopped before it took the task (the task, unrun, still holds
+  // the socket): this one serves it.
+  target->unplace();
+  placed_.fetch_add(1, std::memory_order_relaxed);
+  edge_.open_.fetch_add(1, std::memory_order_relaxed);
+  add_connection(std::move(*handed));
+}
+
+void HttpEdge::Loop::unplace() {
+  placed_.fetch_sub(1, std::memory_order_relaxed);
+  edge_.open_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void HttpEdge::Loop::add_connection(SocketFd socket) {
+  const int fd = socket.get();
+  // A loop that drains serves no new connection (the socket closes).
+  if (draining_) return unplace();
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   auto c = std::make_unique<Connection>(options().limits);
   c->id = next_id_++;
   c->remote = peer_address(fd);
   set_deadline(*c, now() + options().request_timeout.count());
-  if (!loop_.watch(fd, c->id, kConnectionEvents)) return;  // the socket closes
+  if (!loop_.watch(fd, c->id, kConnectionEvents)) return unplace();  // the socket closes
   c->socket = std::move(socket);
-  edge_.open_.fetch_add(1, std::memory_order_relaxed);
   edge_.metrics_.http_connections_accepted.fetch_add(1, Metrics::relaxed);
   edge_.metrics_.http_connections_open.fetch_add(1, Metrics::relaxed);
   connections_.emplace(c->id, std::move(c));
@@ -322,12 +357,8 @@ void HttpEdge::Loop::read_and_parse(Connection& c) {
 }
 
 bool HttpEdge::Loop::parse(Connection& c, std::string_view bytes, bool buffered) {
-  if (c.phase == Phase::kWaiting) {
-    c.phase = Phase::kHead;
-    // A kept-alive connection's head has its own time from its first byte;
-    // a fresh connection's ran from accept.
-    if (!c.fresh) set_deadline(c, now() + options().request_timeout.count());
-  }
+  const bool first_bytes = c.phase == Phase::kWaiting;
+  if (first_bytes) c.phase = Phase::kHead;
   const size_t used = c.parser.feed(bytes);
   // An offset, not a copy: a run of small pipelined requests costs linear time.
   if (buffered) c.input_at += used;
@@ -337,9 +368,9 @@ bool HttpEdge::Loop::parse(Connection& c, std::string_view bytes, bool buffered)
     refuse(c, error.status, error.code, error.message);
     return false;
   }
-  if (c.phase == Phase::kHead && c.parser.head_complete()) {
+  const bool head_ended = c.phase == Phase::kHead && c.parser.head_complete();
+  if (head_ended) {
     c.phase = Phase::kBody;
-    set_deadline(c, now() + options().body_timeout.count());
     if (state == http::RequestParser::State::kBody && c.parser.head().expect_continue) {
       // RFC 9110 10.1.1: the client waits for this before it sends the body.
       // Nothing else is in flight (answers go one at a time and this
@@ -353,7 +384,17 @@ bool HttpEdge::Loop::parse(Connection& c, std::string_view bytes, bool buffered)
       }
     }
   }
-  if (state != http::RequestParser::State::kComplete) return true;
+  if (state != http::RequestParser::State::kComplete) {
+    // The deadline of the part still awaited (a request read whole needs
+    // none): the body's runs from the end of the head; a kept-alive
+    // connection's head from its first byte (a fresh one's ran from accept).
+    if (head_ended) {
+      set_deadline(c, now() + options().body_timeout.count());
+    } else if (first_bytes && !c.fresh) {
+      set_deadline(c, now() + options().request_timeout.count());
+    }
+    return true;
+  }
   if (!buffered) {
     c.input.assign(bytes.substr(used));  // the next request, pipelined
     c.input_at = 0;
@@ -394,7 +435,7 @@ void HttpEdge::Loop::dispatch(Connection& c) {
   c.deadline_ms = kNever;
   c.fresh = false;
   HttpRequest request;
-  request.head = c.parser.head();
+  request.head = c.parser.share_head();  // no copy: reused only once nothing holds it
   request.body = c.parser.take_body();
   request.remote_address = c.remote;
   request.loop = index_;
@@ -405,22 +446,21 @@ void HttpEdge::Loop::dispatch(Connection& c) {
   // NewStream its handler posted. From any other thread, through the inbox;
   // refused when the loop has stopped: it closed the connection, and a
   // stream the reply names, itself.
-  // The guard alone is captured: it names the loop and the connection.
-  auto guard = std::make_shared<AnswerGuard>(this, c.id);
-  Responder respond = [guard](Reply reply) {
-    guard->answered = true;
-    guard->loop->answer_from_handler(guard->id, std::move(reply));
-  };
-  if (edge_.placement_ && edge_.placement_(request.head, request.body.size())) {
+  Responder respond(*this, c.id);
+  if (edge_.placement_ && edge_.placement_(*request.head, request.body.size())) {
     edge_.handler_(std::move(request), std::move(respond));
     // `c` may be gone after this (the answer failed to write): the callers
     // touch it no more.
     return write_answered_here();
   }
+  // A pool job is copyable; the request and its (move-only) Responder are not.
+  struct Job {
+    HttpRequest request;
+    Responder respond;
+  };
+  auto job = std::make_shared<Job>(Job{std::move(request), std::move(respond)});
   const bool queued = edge_.pool_.try_submit(
-      [this, request = std::move(request), respond = std::move(respond)]() mutable {
-        edge_.handler_(std::move(request), std::move(respond));
-      });
+      [this, job] { edge_.handler_(std::move(job->request), std::move(job->respond)); });
   if (!queued) {
     edge_.metrics_.count(Rejection::kBusy);
     refuse(c, 503, "unavailable", "every request handler is busy; retry shortly", 1);
@@ -552,7 +592,7 @@ void HttpEdge::Loop::close(Connection& c) {
     c.socket.reset();
   }
   connections_.erase(id);  // `c` is gone from here
-  edge_.open_.fetch_sub(1, std::memory_order_relaxed);
+  unplace();
   edge_.metrics_.http_connections_open.fetch_sub(1, Metrics::relaxed);
 }
 
@@ -619,6 +659,7 @@ int64_t HttpEdge::Loop::on_tick(int64_t now_ms) {
 
 void HttpEdge::Loop::on_drain() {
   draining_ = true;
+  serving_.store(false, std::memory_order_release);
   stop_accepting();
   std::vector<uint64_t> idle;
   for (auto& [id, c] : connections_) {
@@ -631,6 +672,7 @@ void HttpEdge::Loop::on_stop() {
   std::vector<uint64_t> left;
   for (auto& [id, c] : connections_) left.push_back(id);
   for (uint64_t id : left) close(*connections_.at(id));
+  serving_.store(false, std::memory_order_release);
   loop_.set_guest(nullptr);
 }
 
@@ -646,20 +688,31 @@ HttpEdge::HttpEdge(EdgeOptions options, SocketFd listener, std::vector<WriterLoo
       placement_(std::move(placement)),
       metrics_(metrics),
       logger_(logger) {
-  std::vector<std::future<void>> attached;
+  // Every Loop exists before any accepts (place() reads loops_ from the loop
+  // threads), and every one is a guest before any accepts (a connection
+  // placed on a loop without its guest would never be read).
   for (size_t i = 0; i < loops.size(); ++i) {
     loops_.push_back(std::make_unique<Loop>(*this, *loops[i], i));
+  }
+  on_every_loop([](Loop& loop) { loop.attach(); });
+  on_every_loop([](Loop& loop) { loop.start_accepting(); });
+}
+
+void HttpEdge::on_every_loop(const std::function<void(Loop&)>& task) {
+  std::vector<std::future<void>> done_everywhere;
+  for (auto& loop : loops_) {
     auto done = std::make_shared<std::promise<void>>();
-    attached.push_back(done->get_future());
-    Loop* loop = loops_.back().get();
-    if (!loops[i]->post_task([loop, done] {
-          loop->attach();
+    done_everywhere.push_back(done->get_future());
+    Loop* raw = loop.get();
+    // A stopped loop neither watches nor serves anything any more.
+    if (!raw->post([raw, done, &task] {
+          task(*raw);
           done->set_value();
         })) {
-      done->set_value();  // a stopped loop serves nothing
+      done->set_value();
     }
   }
-  for (auto& f : attached) f.wait();
+  for (auto& f : done_everywhere) f.wait();
 }
 
 HttpEdge::~HttpEdge() = default;
@@ -668,20 +721,7 @@ void HttpEdge::stop_accepting() {
   if (!accepting_) return;
   accepting_ = false;
   // Each loop stops watching the socket on its own thread; then it can close.
-  std::vector<std::future<void>> stopped;
-  for (auto& loop : loops_) {
-    auto done = std::make_shared<std::promise<void>>();
-    stopped.push_back(done->get_future());
-    Loop* raw = loop.get();
-    // A stopped loop neither watches nor serves anything any more.
-    if (!raw->post([raw, done] {
-          raw->on_drain();
-          done->set_value();
-        })) {
-      done->set_value();
-    }
-  }
-  for (auto& f : stopped) f.wait();
+  on_every_loop([](Loop& loop) { loop.on_drain(); });
   listener_.reset();
 }
 

@@ -89,7 +89,11 @@ class HttpEdge {
   const Placement placement_;
   Metrics& metrics_;
   Logger& logger_;
-  std::atomic<size_t> open_{0};  // HTTP connections on every loop
+  // Runs `task` on every loop's thread and returns when all have run it.
+  void on_every_loop(const std::function<void(Loop&)>& task);
+
+  // HTTP connections on every loop, and those on their way to one.
+  std::atomic<size_t> open_{0};
   std::vector<std::unique_ptr<Loop>> loops_;
   bool accepting_ = true;
 };

@@ -3,12 +3,11 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <clocale>
 #include <cmath>
 #include <cstdlib>
-#include <deque>
+#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "sse/util/ascii.hpp"
 #include "sse/util/json.hpp"
 
 namespace sse {
@@ -86,6 +86,7 @@ void append_utf8(std::string& out, uint32_t code_point) {
 // has checked: every escape is complete and every surrogate paired.
 std::string decode_string(std::string_view literal) {
   const std::string_view inner = literal.substr(1, literal.size() - 2);
+  if (inner.find('\\') == std::string_view::npos) return std::string(inner);  // nothing to decode
   std::string out;
   out.reserve(inner.size());
   for (size_t i = 0; i < inner.size(); ++i) {
@@ -466,7 +467,9 @@ class JsonBodyParser {
   // which keeps its capacity from one body to the next (a parse runs to its
   // end before another starts on the same thread).
   std::vector<std::string_view>& keys_;
-  std::deque<std::string> decoded_keys_;  // keys that had escapes (stable addresses)
+  // Keys that had escapes (stable addresses). A list: it allocates nothing
+  // until a key needs one, which most bodies never do.
+  std::list<std::string> decoded_keys_;
 };
 
 const JsonBody::Member* JsonBody::find(std::string_view name) const {
@@ -480,21 +483,25 @@ std::string JsonBody::compact(const Member& member) const {
   const std::string_view value(text_.data() + member.begin, member.end - member.begin);
   std::string out;
   out.reserve(value.size());
+  // Runs of bytes between the whitespace outside strings go in one append.
+  size_t run = 0;  // where the current run began
   bool in_string = false;
   for (size_t i = 0; i < value.size(); ++i) {
     const char c = value[i];
     if (in_string) {
-      out += c;
       if (c == '\\') {
-        out += value[++i];
+        ++i;  // the escaped byte is the string's, whatever it is
       } else if (c == '"') {
         in_string = false;
       }
-    } else if (!is_whitespace(c)) {
-      out += c;
+    } else if (is_whitespace(c)) {
+      out.append(value, run, i - run);
+      run = i + 1;
+    } else {
       in_string = c == '"';
     }
   }
+  out.append(value, run, value.size() - run);
   return out;
 }
 
@@ -517,12 +524,7 @@ bool is_json_media_type(std::string_view content_type) {
   std::string_view type = content_type.substr(0, content_type.find(';'));
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
   while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  constexpr std::string_view kJson = "application/json";
-  if (type.size() != kJson.size()) return false;
-  for (size_t i = 0; i < kJson.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(type[i])) != kJson[i]) return false;
-  }
-  return true;
+  return ascii_iequals(type, "application/json");
 }
 
 Result<JsonBody, ApiError> read_json_object(std::string_view content_type, std::string body) {
@@ -549,7 +551,11 @@ void FieldReader::fail(ApiError error) {
 }
 
 std::optional<std::string> FieldReader::optional_string(std::string_view name, size_t max_length) {
-  const JsonBody::Member* member = present(name);
+  return string_of(present(name), name, max_length);
+}
+
+std::optional<std::string> FieldReader::string_of(const JsonBody::Member* member,
+                                                  std::string_view name, size_t max_length) {
   if (!member) return std::nullopt;
   if (member->kind != JsonBody::Kind::kString) {
     fail(bad_request(fmt::format("field '{}' must be a string", name)));
@@ -564,11 +570,12 @@ std::optional<std::string> FieldReader::optional_string(std::string_view name, s
 }
 
 std::string FieldReader::required_string(std::string_view name, size_t max_length) {
-  if (!present(name)) {
+  const JsonBody::Member* member = present(name);
+  if (!member) {
     fail(bad_request(fmt::format("missing field '{}'", name)));
     return {};
   }
-  std::optional<std::string> text = optional_string(name, max_length);
+  std::optional<std::string> text = string_of(member, name, max_length);
   if (text && text->empty()) fail(bad_request(fmt::format("field '{}' must not be empty", name)));
   return text.value_or("");
 }

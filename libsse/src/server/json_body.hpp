@@ -104,6 +104,9 @@ class FieldReader {
  private:
   // The field, unless it is missing or null.
   const JsonBody::Member* present(std::string_view name) const;
+  // optional_string() of the member found for `name` (null: missing).
+  std::optional<std::string> string_of(const JsonBody::Member* member, std::string_view name,
+                                       size_t max_length);
 
   const JsonBody& body_;
   std::optional<ApiError> error_;

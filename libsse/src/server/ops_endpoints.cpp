@@ -118,7 +118,7 @@ void list_connections(Exchange& ex) {
 void kick_connection(Exchange& ex) {
   auto who = ex.authenticate_admin();
   if (!who) return ex.send_error(who.error());
-  const std::string id_text = ex.path().substr(api::kConnectionsPath.size() + 1);
+  const std::string id_text(ex.path().substr(api::kConnectionsPath.size() + 1));
   const auto id = parse_uint64(id_text);
   if (!id) return ex.send_error(bad_request(fmt::format("'{}' is not a connection id", id_text)));
   ServerContext& ctx = ex.context();

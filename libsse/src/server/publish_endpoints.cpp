@@ -2,6 +2,9 @@
 // read the JSON body, build a draft, publish, answer 202 {id, delivered}) and
 // differ only by the function that turns a body into an event draft.
 
+#include <charconv>
+#include <iterator>
+
 #include <fmt/format.h>
 
 #include "server/json_body.hpp"
@@ -114,23 +117,41 @@ Draft build_maintenance(FieldReader& fields, const Identity& who, const ServerCo
   return maintenance_event(std::move(notice));
 }
 
-// 202's body: {"id":"<id>","delivered":<n>}.
-std::string accepted_body(EventId id, size_t delivered) {
-  std::string body = R"({"id":")";
-  append_uint64(body, id);
-  body.append(R"(","delivered":)");
-  append_uint64(body, delivered);
-  body.push_back('}');
-  return body;
-}
+// 202's body, {"id":"<id>","delivered":<n>}, written on the stack: it is
+// copied into the response at once.
+class AcceptedBody {
+ public:
+  AcceptedBody(EventId id, size_t delivered) {
+    append(R"({"id":")");
+    append_number(id);
+    append(R"(","delivered":)");
+    append_number(delivered);
+    append("}");
+  }
+  std::string_view text() const { return {text_, size_}; }
+
+ private:
+  void append(std::string_view piece) {
+    piece.copy(text_ + size_, piece.size());
+    size_ += piece.size();
+  }
+  void append_number(uint64_t value) {
+    size_ = static_cast<size_t>(std::to_chars(text_ + size_, std::end(text_), value).ptr - text_);
+  }
+
+  // The punctuation (22 bytes) and two numbers of at most 20 digits.
+  char text_[64];
+  size_t size_ = 0;
+};
 
 void publish(Exchange& ex, Builder build) {
   ServerContext& ctx = ex.context();
-  auto who = ex.authenticate();
-  if (!who) return ex.send_error(who.error());
+  auto identity = ex.authenticate();
+  if (!identity) return ex.send_error(identity.error());
+  const Identity& who = **identity;
   // In a cluster the bucket is the cluster's (one Redis round trip).
-  const RateDecision rate = ctx.cluster ? ctx.cluster->try_publish(who->user_id)
-                                        : ctx.publish_rate.try_acquire(who->user_id);
+  const RateDecision rate = ctx.cluster ? ctx.cluster->try_publish(who.user_id)
+                                        : ctx.publish_rate.try_acquire(who.user_id);
   if (!rate.allowed) {
     return ex.send_error(too_many(Rejection::kRateLimited, "publishing too fast; slow down",
                                   (rate.retry_after_ms + 999) / 1000));
@@ -138,13 +159,13 @@ void publish(Exchange& ex, Builder build) {
   auto body = read_json_object(ex.header("Content-Type").value_or(""), ex.take_body());
   if (!body) return ex.send_error(body.error());
   FieldReader fields(*body);
-  auto draft = build(fields, *who, ctx);
+  auto draft = build(fields, who, ctx);
   if (!draft) return ex.send_error(draft.error());
   // Answered when the log has the event (after the commit, for SQLite): no
   // thread waits for it meanwhile.
   auto answer = [ex = ex.defer()](Result<Hub::Published> published) {
     if (!published) return ex->send_error(api_error_for(published.error()));
-    ex->send_json(202, accepted_body(published->event->id, published->delivered));
+    ex->send_json(202, AcceptedBody(published->event->id, published->delivered).text());
   };
   if (!ctx.hub->publish_async(*draft, std::move(answer))) {
     ex.send_error(api_error_for(Error::unavailable("the server is shutting down")));

@@ -109,7 +109,7 @@ void open_stream(Exchange& ex, const StreamEndpoint& endpoint) {
   if (endpoint.needs_auth || ex.has_credentials()) {
     auto identity = ex.authenticate();
     if (!identity) return ex.send_error(identity.error());
-    who = std::move(*identity);
+    who = **identity;
   }
   auto sub = subscription_for(ex, endpoint, who);
   if (!sub) return ex.send_error(sub.error());

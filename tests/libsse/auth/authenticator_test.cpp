@@ -148,3 +148,17 @@ TEST_CASE("authenticator: a remembered JWT is refused once it expires", "[auth]"
   CHECK(auth.authenticate(fresh).ok());
   CHECK(rejection(other, fresh) == "bad signature");
 }
+
+TEST_CASE("authenticator: authenticate_shared gives the remembered identity itself", "[auth]") {
+  ManualClock clock;
+  Authenticator auth(AuthOptions{true, JwtKeys{kSecret, ""}}, clock);
+  auto first = auth.authenticate_shared(kDemoToken);
+  REQUIRE(first.ok());
+  auto again = auth.authenticate_shared(kDemoToken);
+  REQUIRE(again.ok());
+  CHECK(again->get() == first->get());  // not a copy
+  CHECK((*again)->user_id == auth.authenticate(kDemoToken)->user_id);
+  auto refused = auth.authenticate_shared("");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.message() == "missing token");
+}

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
@@ -425,6 +426,51 @@ TEST_CASE("http parser: field values allow VCHAR obs-text SP and HTAB only", "[h
   }
   auto r = expect_error(with_field("X: a\0b"s), 400);
   CHECK(r.parser.error().message == "byte 0x00 is not allowed in a field value");
+}
+
+TEST_CASE("http parser: a byte is judged alike wherever it falls in a long target or value",
+          "[http]") {
+  // Long runs are read sixteen bytes at a time: every byte, at every place in
+  // a run (in the first block, the second, and the bytes after the last
+  // whole one), must be taken or refused as the byte classes say.
+  auto outcome = [](const std::string& request) {
+    RequestParser parser;
+    parser.feed(request);
+    return parser.state();
+  };
+  for (int value = 0; value < 256; ++value) {
+    const char c = static_cast<char>(value);
+    const bool visible = value >= 0x21 && value <= 0x7E;
+    const bool field_char = visible || value >= 0x80 || c == ' ' || c == '\t';
+    for (size_t at = 0; at < 40; ++at) {
+      INFO("byte " << value << " at " << at);
+      std::string run(40, 'a');
+      run[at] = c;
+      // In a target, a space ends it, and a CR or LF ends the line early.
+      if (c != ' ' && c != '\r' && c != '\n') {
+        CHECK(outcome("GET /" + run + " HTTP/1.1\r\n\r\n") ==
+              (visible ? State::kComplete : State::kError));
+      }
+      // In a field value, a CR or LF would end the line.
+      if (c == '\r' || c == '\n') continue;
+      CHECK(outcome("GET / HTTP/1.1\r\nX: " + run + "\r\n\r\n") ==
+            (field_char ? State::kComplete : State::kError));
+    }
+  }
+}
+
+TEST_CASE("http parser: a field value's OWS is trimmed however the bytes arrive", "[http]") {
+  // Leading OWS is skipped as it arrives, trailing OWS when the line ends.
+  for (const char* field : {"X: \t a b \t ", "X:a", "X:  ", "X:\t\tv", "X: v\t"}) {
+    auto r = expect_complete(with_field(field));
+    const std::string_view raw = std::string_view(field).substr(2);
+    const size_t first = raw.find_first_not_of(" \t");
+    const std::string expected =
+        first == std::string_view::npos
+            ? ""
+            : std::string(raw.substr(first, raw.find_last_not_of(" \t") - first + 1));
+    CHECK(r.parser.head().get("X") == expected);
+  }
 }
 
 TEST_CASE("http parser: a head of exactly max_head_bytes passes and one more is 431", "[http]") {
@@ -959,4 +1005,29 @@ TEST_CASE("http parser: a method over 32 bytes is 400, exactly 32 is parsed", "[
     CHECK(over.error().status == 400);
     CHECK(consumed == 33);  // the byte past the limit is the last one taken
   }
+}
+
+TEST_CASE("http parser: a shared head stays as it was while the parser goes on", "[http]") {
+  RequestParser parser;
+  REQUIRE(parser.feed("GET /first HTTP/1.1\r\nX: one\r\n\r\n") > 0);
+  REQUIRE(parser.state() == State::kComplete);
+  std::shared_ptr<const sse::http::RequestHead> held = parser.share_head();
+  const sse::http::RequestHead* first = held.get();
+  // Held elsewhere: the next request gets a head of its own.
+  parser.reset();
+  REQUIRE(parser.feed("POST /second HTTP/1.1\r\nX: two\r\nContent-Length: 0\r\n\r\n") > 0);
+  REQUIRE(parser.state() == State::kComplete);
+  CHECK(&parser.head() != first);
+  CHECK(held->method == "GET");
+  CHECK(held->target == "/first");
+  CHECK(held->get("X") == "one");
+  CHECK(parser.head().target == "/second");
+  // Let go of: the parser reuses its head's storage.
+  const sse::http::RequestHead* second = &parser.head();
+  held.reset();
+  parser.reset();
+  REQUIRE(parser.feed("GET /third HTTP/1.1\r\n\r\n") > 0);
+  CHECK(&parser.head() == second);
+  CHECK(parser.head().target == "/third");
+  CHECK_FALSE(parser.head().get("X").has_value());
 }

@@ -58,8 +58,8 @@ Reply plain_reply(const HttpRequest& request, int status, const std::string& bod
   response.status = status;
   response.body = body;
   sse::http::Framing framing;
-  framing.keep_alive = request.head.keep_alive;
-  framing.head_only = request.head.method == "HEAD";
+  framing.keep_alive = request.head->keep_alive;
+  framing.head_only = request.head->method == "HEAD";
   Reply reply;
   reply.bytes = sse::http::serialize(response, framing);
   reply.keep_alive = framing.keep_alive;
@@ -148,7 +148,7 @@ bool eventually(Done done) {
 }
 
 // Echoes the target, so that the order of answers shows.
-Reply echo(HttpRequest request) { return plain_reply(request, 200, request.head.target); }
+Reply echo(HttpRequest request) { return plain_reply(request, 200, request.head->target); }
 
 }  // namespace
 

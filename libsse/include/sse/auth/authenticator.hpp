@@ -3,6 +3,7 @@
 // Turns the token a request carries (Authorization: Bearer, or ?token=) into an
 // Identity. What the server uses on every stream open and POST.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ class Authenticator {
   // until its expiry: a client that sends the same token with every request
   // is decoded and verified once, not every time.
   Result<Identity> authenticate(std::string_view token) const;
+  // The same, without a copy: the remembered identity itself, shared (it
+  // stays valid however long it is held).
+  Result<std::shared_ptr<const Identity>> authenticate_shared(std::string_view token) const;
 
   // Ok, or why a configured JWT key is unusable (refuse to start on it).
   const Status& key_status() const { return jwt_.key_status(); }
@@ -54,7 +58,8 @@ class Authenticator {
 
 // The token of an "Authorization: Bearer <token>" header value (RFC 6750 2.1;
 // the scheme is case-insensitive, surrounding whitespace is ignored). "" when
-// the header is "Bearer" alone; nullopt when it is not a bearer header.
-std::optional<std::string> bearer_token(std::string_view authorization_header);
+// the header is "Bearer" alone; nullopt when it is not a bearer header. The
+// view is into `authorization_header`.
+std::optional<std::string_view> bearer_token(std::string_view authorization_header);
 
 }  // namespace sse

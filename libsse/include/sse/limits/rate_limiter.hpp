@@ -5,11 +5,13 @@
 // again, so memory follows the number of recently active users.
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include "sse/util/ascii.hpp"
 #include "sse/util/clock.hpp"
 
 namespace sse {
@@ -40,7 +42,8 @@ class RateLimiter {
   const int64_t burst_;        // billionths of a token
   const Clock& clock_;
   std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  // Looked up by a view: a key that has a bucket is not copied.
+  std::unordered_map<std::string, Bucket, StringViewHash, std::equal_to<>> buckets_;
   int64_t next_sweep_ms_ = 0;
 };
 
