@@ -87,6 +87,7 @@ class RequestParser {
   static constexpr size_t kMaxMethodBytes = 32;
 
   explicit RequestParser(ParseLimits limits = {});
+  // A moved-from parser has no head: it may only be assigned to or destroyed.
   RequestParser(RequestParser&&) noexcept = default;
   RequestParser& operator=(RequestParser&&) noexcept = default;
   RequestParser(const RequestParser&) = delete;
