@@ -1,5 +1,4 @@
 #include "http/request_parser.hpp"
-#include "sse/util/ascii.hpp"
 
 #include <algorithm>
 #include <array>
@@ -7,9 +6,7 @@
 #include <string>
 #include <utility>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "sse/util/ascii.hpp"
 
 namespace sse::http {
 namespace {
@@ -56,44 +53,10 @@ bool is(char c, uint8_t byte_class) {
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
-// How many bytes at the start of [p, p + n) are field-value bytes
-// (kFieldChar) or target bytes (kVisible), the longest runs of a head,
-// looked at sixteen at a time (SSE2, where the target has it). The last
-// fewer than sixteen bytes are left to span().
-size_t wide_span(const char* p, size_t n, uint8_t byte_class) {
-  size_t i = 0;
-#if defined(__SSE2__)
-  // Bytes compare as signed: 0x80-0xFF are below zero.
-  const bool target = byte_class == kVisible;
-  const __m128i zero = _mm_setzero_si128();
-  const __m128i del = _mm_set1_epi8(0x7F);
-  const __m128i tab = _mm_set1_epi8('\t');
-  const __m128i first_allowed = _mm_set1_epi8(target ? 0x21 : 0x20);
-  for (; i + 16 <= n; i += 16) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    __m128i refused = _mm_or_si128(_mm_cmplt_epi8(x, first_allowed), _mm_cmpeq_epi8(x, del));
-    if (!target) {
-      // A field value allows obs-text (0x80-0xFF) and HTAB.
-      refused =
-          _mm_andnot_si128(_mm_or_si128(_mm_cmplt_epi8(x, zero), _mm_cmpeq_epi8(x, tab)), refused);
-    }
-    const int mask = _mm_movemask_epi8(refused);
-    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
-  }
-#else
-  (void)p;
-  (void)n;
-  (void)byte_class;
-#endif
-  return i;
-}
-
-// How many bytes at the start of [p, p + n) are of `byte_class`: sixteen at
-// a time where wide_span() can, then four at a time. This loop is most of
-// the parser's time.
+// How many bytes at the start of [p, p + n) are of `byte_class`. Four at a
+// time: this loop is most of the parser's time.
 size_t span(const char* p, size_t n, uint8_t byte_class) {
-  // Where wide_span() stopped: at the run's end, or where fewer than 16 are left.
-  size_t i = byte_class == kFieldChar || byte_class == kVisible ? wide_span(p, n, byte_class) : 0;
+  size_t i = 0;
   for (; i + 4 <= n; i += 4) {
     if (!is(p[i], byte_class)) return i;
     if (!is(p[i + 1], byte_class)) return i + 1;
@@ -109,10 +72,8 @@ uint64_t hex_value(char c) {
   return static_cast<uint64_t>((c | 0x20) - 'a' + 10);
 }
 
-bool iequals(std::string_view a, std::string_view b) { return ascii_iequals(a, b); }
-
 bool istarts_with(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+  return text.size() >= prefix.size() && ascii_iequals(text.substr(0, prefix.size()), prefix);
 }
 
 std::string_view trim_blanks(std::string_view text) {
@@ -167,7 +128,7 @@ constexpr uint64_t kMaxBodyReserve = 65536;
 
 std::optional<std::string_view> RequestHead::get(std::string_view name) const {
   for (const HeaderField& field : fields) {
-    if (iequals(field.name, name)) return std::string_view(field.value);
+    if (ascii_iequals(field.name, name)) return std::string_view(field.value);
   }
   return std::nullopt;
 }
@@ -663,31 +624,31 @@ void RequestParser::finish_head() {
     // By length first: most fields are none of these.
     switch (field.name.size()) {
       case 4:
-        if (iequals(field.name, "Host")) ++hosts;
+        if (ascii_iequals(field.name, "Host")) ++hosts;
         break;
       case 6:
-        if (iequals(field.name, "Expect")) {
+        if (ascii_iequals(field.name, "Expect")) {
           for_each_element(field.value, [&](std::string_view expectation) {
-            if (iequals(expectation, "100-continue")) expect_continue = true;
+            if (ascii_iequals(expectation, "100-continue")) expect_continue = true;
           });
         }
         break;
       case 10:
-        if (iequals(field.name, "Connection")) {
+        if (ascii_iequals(field.name, "Connection")) {
           for_each_element(field.value, [&](std::string_view option) {
-            if (iequals(option, "close")) close = true;
-            if (iequals(option, "keep-alive")) keep_alive = true;
+            if (ascii_iequals(option, "close")) close = true;
+            if (ascii_iequals(option, "keep-alive")) keep_alive = true;
           });
         }
         break;
       case 14:
-        if (iequals(field.name, "Content-Length")) {
+        if (ascii_iequals(field.name, "Content-Length")) {
           ++lengths;
           length = field.value;
         }
         break;
       case 17:
-        if (iequals(field.name, "Transfer-Encoding")) {
+        if (ascii_iequals(field.name, "Transfer-Encoding")) {
           ++codings;
           coding = field.value;
         }
@@ -703,7 +664,7 @@ void RequestParser::finish_head() {
   // RFC 9112 6.1 / 6.3: only chunked is understood, and a repeated or
   // combined coding ("gzip, chunked", "chunked, chunked") is not.
   if (codings > 1) return fail(400, "more than one Transfer-Encoding header");
-  if (codings == 1 && !iequals(coding, "chunked")) {
+  if (codings == 1 && !ascii_iequals(coding, "chunked")) {
     return fail(400, "the only supported Transfer-Encoding is chunked");
   }
   // RFC 9112 6.1: HTTP/1.0 has no transfer codings; trusting one is smuggling.

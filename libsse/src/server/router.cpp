@@ -14,7 +14,12 @@
 namespace sse {
 namespace {
 
-bool is_prefix_route(const Route& route) { return !route.path.empty() && route.path.back() == '/'; }
+bool path_matches(const Route& route, std::string_view path) {
+  if (!route.path.empty() && route.path.back() == '/') {
+    return path.size() > route.path.size() && path.compare(0, route.path.size(), route.path) == 0;
+  }
+  return path == route.path;
+}
 
 // CORS (Fetch standard, "CORS protocol"): echo an allowed Origin back.
 bool apply_cors(Exchange& ex) {
@@ -30,41 +35,28 @@ bool apply_cors(Exchange& ex) {
   return true;
 }
 
+// The routes of one path (a few methods): no allocation per request.
+class PathRoutes {
+ public:
+  // A table with more routes on one path is a programming error (a 500).
+  void add(const Route* route) {
+    if (count_ == routes_.size()) {
+      throw std::logic_error("more routes match one path than PathRoutes holds");
+    }
+    routes_[count_++] = route;
+  }
+  const Route* const* begin() const { return routes_.data(); }
+  const Route* const* end() const { return routes_.data() + count_; }
+  bool empty() const { return count_ == 0; }
+
+  static constexpr size_t kMax = 8;
+
+ private:
+  std::array<const Route*, kMax> routes_{};
+  size_t count_ = 0;
+};
+
 }  // namespace
-
-void PathRoutes::add(const Route* route) {
-  if (count_ == routes_.size()) {
-    throw std::logic_error("more routes match one path than PathRoutes holds");
-  }
-  routes_[count_++] = route;
-}
-
-void RouteTable::push_back(Route route) {
-  const size_t row = routes_.size();
-  if (is_prefix_route(route)) {
-    prefixes_.push_back(row);
-  } else {
-    exact_[route.path].push_back(row);
-  }
-  routes_.push_back(std::move(route));
-}
-
-PathRoutes RouteTable::on_path(std::string_view path) const {
-  static const std::vector<size_t> kNone;
-  const auto found = exact_.find(path);
-  const std::vector<size_t>& exact = found == exact_.end() ? kNone : found->second;
-  // Both lists ascend: merged, the rows come in table order.
-  PathRoutes on_path;
-  size_t e = 0;
-  for (const size_t row : prefixes_) {
-    const std::string& prefix = routes_[row].path;
-    if (path.size() <= prefix.size() || path.compare(0, prefix.size(), prefix) != 0) continue;
-    for (; e < exact.size() && exact[e] < row; ++e) on_path.add(&routes_[exact[e]]);
-    on_path.add(&routes_[row]);
-  }
-  for (; e < exact.size(); ++e) on_path.add(&routes_[exact[e]]);
-  return on_path;
-}
 
 RouteTable build_route_table() {
   RouteTable routes;
@@ -79,12 +71,9 @@ bool runs_on_loop(const RouteTable& routes, const http::RequestHead& head, size_
   std::string_view path = head.target;
   path = path.substr(0, path.find('?'));
   const bool is_head = head.method == "HEAD";
-  try {
-    for (const Route* route : routes.on_path(path)) {
-      if (route->method == head.method || (is_head && route->method == "GET")) return !route->heavy;
-    }
-  } catch (const std::logic_error&) {
-    // Too many routes on the path: the pool's dispatch() answers 500.
+  for (const Route& route : routes) {
+    if (!path_matches(route, path)) continue;
+    if (route.method == head.method || (is_head && route.method == "GET")) return !route.heavy;
   }
   return false;
 }
@@ -113,7 +102,9 @@ void dispatch(const RouteTable& routes, Exchange& ex) {
     return list;
   };
   try {
-    on_path = routes.on_path(ex.path());
+    for (const Route& route : routes) {
+      if (path_matches(route, ex.path())) on_path.add(&route);
+    }
     // RFC 3986 2.1: a '%' not followed by two hex digits is not a URI; read
     // as no query at all, a token or a filter in it would vanish unnoticed.
     if (ex.query_malformed()) {

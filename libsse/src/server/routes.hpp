@@ -4,15 +4,11 @@
 // endpoint families add their rows; the router answers 404/405/OPTIONS for
 // everything the table does not match.
 
-#include <array>
 #include <functional>
 #include <string>
-#include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "server/exchange.hpp"
-#include "sse/util/ascii.hpp"
 
 namespace sse {
 
@@ -27,39 +23,7 @@ struct Route {
   bool heavy = false;
 };
 
-// The routes of one path (a few methods), in table order: no allocation
-// per request.
-class PathRoutes {
- public:
-  static constexpr size_t kMax = 8;
-
-  // A table with more routes on one path is a programming error (a 500).
-  void add(const Route* route);
-  const Route* const* begin() const { return routes_.data(); }
-  const Route* const* end() const { return routes_.data() + count_; }
-  bool empty() const { return count_ == 0; }
-
- private:
-  std::array<const Route*, kMax> routes_{};
-  size_t count_ = 0;
-};
-
-// The table, indexed by path: finding a path's routes costs one hash lookup
-// and a look at the prefix routes, whatever the number of routes.
-class RouteTable {
- public:
-  // Adds a row (rows keep the order they were added in).
-  void push_back(Route route);
-  // The rows whose path matches `path` (exactly, or by prefix for a route
-  // whose path ends in '/'), in table order. Valid until the next push_back.
-  PathRoutes on_path(std::string_view path) const;
-
- private:
-  std::vector<Route> routes_;
-  // Row numbers, ascending: of the exact paths, and of the prefix routes.
-  std::unordered_map<std::string, std::vector<size_t>, StringViewHash, std::equal_to<>> exact_;
-  std::vector<size_t> prefixes_;
-};
+using RouteTable = std::vector<Route>;
 
 void add_stream_routes(RouteTable& routes);   // GET …/stream (stream_endpoints.cpp)
 void add_publish_routes(RouteTable& routes);  // POST endpoints (publish_endpoints.cpp)

@@ -56,7 +56,7 @@ void append_data_lines(std::string& out, std::string_view data) {
 
 // The usual event, of one non-empty data line, checked already: `size` is
 // exactly its length, and it is written in one pass.
-Status append_one_line_event(std::string& out, const OutgoingEvent& event, size_t size) {
+void append_one_line_event(std::string& out, const OutgoingEvent& event, size_t size) {
   const size_t start = out.size();
   out.resize(start + size);
   char* at = out.data() + start;
@@ -74,7 +74,6 @@ Status append_one_line_event(std::string& out, const OutgoingEvent& event, size_
   put(kDataPrefix);
   put(event.data);
   put("\n\n");  // WHATWG HTML 9.2.6: a blank line dispatches the event
-  return {};
 }
 
 }  // namespace
@@ -94,8 +93,9 @@ Status append_event(std::string& out, const OutgoingEvent& event) {
   if (!is_valid_field_value(event.event)) {
     return Error::invalid_argument("SSE field 'event' must not contain CR, LF or NUL");
   }
-  if (contains(event.data, '\0'))
+  if (contains(event.data, '\0')) {
     return Error::invalid_argument("SSE field 'data' must not contain NUL");
+  }
 
   size_t size = event.data.size() + kDataPrefix.size() + 2;  // one data line, blank line
   if (!event.id.empty()) size += kIdPrefix.size() + event.id.size() + 1;
@@ -103,7 +103,10 @@ Status append_event(std::string& out, const OutgoingEvent& event) {
   const bool multi_line = has_line_break(event.data);
   // Each CR or LF becomes at most "\ndata: ": an upper bound, so one allocation.
   if (multi_line) size += (kDataPrefix.size()) * count_line_break_bytes(event.data);
-  if (!multi_line && !event.data.empty()) return append_one_line_event(out, event, size);
+  if (!multi_line && !event.data.empty()) {
+    append_one_line_event(out, event, size);
+    return {};
+  }
   out.reserve(out.size() + size);
 
   if (!event.id.empty()) {
